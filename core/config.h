@@ -1,0 +1,81 @@
+// How the model is trained (batch, sequence, precision recipe) and how the
+// work is split (tp, pp, dp, cp, ep, virtual stages, ZeRO, sequence parallel,
+// recompute, attention kernel, pipeline schedule). A Job bundles these with
+// the model and cluster: it is what `parallax memory/simulate/run` take and
+// what a plan.json holds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/cluster.h"
+#include "core/model.h"
+
+namespace parallax {
+
+// Precision recipes and their bytes per parameter (weights, grads, optimizer):
+//  kBf16Mixed: Megatron — bf16 weights, fp32 main grads, fp32 master + Adam m, v (2+4+12 = 18)
+//  kFp16Mixed: ZeRO paper / DeepSpeed — 16-bit weights and grads, fp32 master + m, v (2+2+12 = 16)
+//  kAmp:       PyTorch autocast — fp32 weights and grads, fp32 Adam m, v, bf16 compute (4+4+8 = 16)
+enum class Precision { kBf16Mixed, kFp16Mixed, kAmp };
+enum class Recompute { kNone, kSelective, kFull };
+enum class AttentionKernel { kFlash, kUnfused };
+enum class ScheduleKind { kGPipe, k1F1B, kInterleaved, kZbH1 };
+
+const std::vector<std::pair<std::string, Precision>>& PrecisionNames();
+const std::vector<std::pair<std::string, Recompute>>& RecomputeNames();
+const std::vector<std::pair<std::string, AttentionKernel>>& AttentionNames();
+const std::vector<std::pair<std::string, ScheduleKind>>& ScheduleNames();
+
+template <typename T>
+std::string NameOf(const std::vector<std::pair<std::string, T>>& table, T value) {
+  for (const auto& [name, v] : table)
+    if (v == value) return name;
+  return "?";
+}
+
+struct PrecisionBytes {
+  int weight = 0;      // model weights kept for compute
+  int gradient = 0;    // gradient accumulation buffer
+  int optimizer = 0;   // master weights (if any) + Adam m, v
+  int activation = 2;  // stored activations (bf16)
+};
+PrecisionBytes BytesOf(Precision p);
+
+struct TrainingConfig {
+  int64_t global_batch = 0;  // sequences per optimizer step
+  int64_t seq = 0;
+  int64_t micro_batch = 1;
+  Precision precision = Precision::kBf16Mixed;
+};
+
+struct ParallelConfig {
+  int tp = 1, pp = 1, dp = 1, cp = 1, ep = 1;
+  int vpp = 1;       // virtual pipeline stages (model chunks) per GPU
+  int zero = 0;      // 0: plain DP; 1: optimizer states (= Megatron distributed optimizer); 2: + grads; 3: + weights
+  bool sp = false;   // sequence parallel (needs tp > 1 to matter)
+  Recompute recompute = Recompute::kNone;
+  AttentionKernel attention = AttentionKernel::kFlash;
+  ScheduleKind schedule = ScheduleKind::k1F1B;
+  // Transformer layers on each pipeline stage (size pp); empty = even split.
+  std::vector<int> stage_layers;
+
+  int gpus() const { return tp * pp * dp * cp; }
+};
+
+struct Job {
+  ModelSpec model;
+  ClusterSpec cluster;
+  TrainingConfig training;
+  ParallelConfig parallel;
+
+  int64_t micro_batches() const {  // per pipeline per step (gradient accumulation steps)
+    return training.global_batch / (training.micro_batch * parallel.dp);
+  }
+  // Layers of each stage (resolves the even split).
+  std::vector<int> StageLayers() const;
+};
+
+}  // namespace parallax

@@ -1,0 +1,55 @@
+// plan.json round trip and its strictness.
+#include "core/job_io.h"
+
+#include <gtest/gtest.h>
+
+#include "core/cluster_io.h"
+#include "core/errors.h"
+#include "core/model_io.h"
+
+namespace parallax {
+namespace {
+
+TEST(PlanJson, RoundTripsExactly) {
+  Job j;
+  j.model = ResolveModel("llama3-405b");
+  j.cluster = ResolveCluster("dgx-h100");
+  j.training = {2048, 8192, 1, Precision::kBf16Mixed};
+  j.parallel.tp = 8;
+  j.parallel.pp = 16;
+  j.parallel.dp = 128;
+  j.parallel.sp = true;
+  j.parallel.zero = 1;
+  j.parallel.recompute = Recompute::kSelective;
+  j.parallel.stage_layers = {7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 7};
+  const nlohmann::json once = JobToJson(j);
+  const nlohmann::json twice = JobToJson(JobFromJson(once, "plan.json"));
+  EXPECT_EQ(once, twice);
+  EXPECT_EQ(once["format_version"], kPlanFormatVersion);
+}
+
+TEST(PlanJson, Strict) {
+  Job j;
+  j.model = ResolveModel("gpt-tiny");
+  j.cluster = ResolveCluster("h200x4-measured");
+  j.training = {8, 64, 1, Precision::kAmp};
+  nlohmann::json doc = JobToJson(j);
+  doc["parallel"]["tpp"] = 2;
+  try {
+    JobFromJson(doc, "plan.json");
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(std::string(e.what()), "plan.json: parallel.tpp: unknown key (did you mean \"tp\"?)");
+  }
+  doc = JobToJson(j);
+  doc["format_version"] = 7;
+  try {
+    JobFromJson(doc, "plan.json");
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(std::string(e.what()), "plan.json: format_version: unsupported version 7 (this parallax reads 1)");
+  }
+}
+
+}  // namespace
+}  // namespace parallax
