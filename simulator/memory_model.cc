@@ -1,0 +1,198 @@
+// The memory model. The peak is taken over the two phases of a step where
+// memory is highest — backward start (all in-flight activations, the loss
+// transient) and the optimizer step — rather than by adding maxima that never
+// coexist. Formulas: ZeRO paper Sec. 3.1 (model states), Megatron's
+// distributed optimizer (18 / 6 + 12/d bytes per parameter), Korthikanti 2022
+// (activations, see activations.cc).
+#include "simulator/memory_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "simulator/activations.h"
+
+namespace parallax {
+
+int64_t PaddedVocab(const Job& job) {
+  const int64_t multiple = 128 * job.parallel.tp;
+  return (job.model.vocab + multiple - 1) / multiple * multiple;
+}
+
+ModelStateBytes ModelStates(double params, Precision precision, int zero, int dp) {
+  const PrecisionBytes b = BytesOf(precision);
+  ModelStateBytes m;
+  m.weights = b.weight * params / (zero >= 3 ? dp : 1);
+  m.gradients = b.gradient * params / (zero >= 2 ? dp : 1);
+  m.optimizer = b.optimizer * params / (zero >= 1 ? dp : 1);
+  return m;
+}
+
+StageParams ParamsOnStage(const Job& job, int stage) {
+  const ModelSpec& m = job.model;
+  const ParallelConfig& p = job.parallel;
+  const std::vector<int> per_stage = job.StageLayers();
+  int first_layer = 0;
+  for (int s = 0; s < stage; ++s) first_layer += per_stage[s];
+  StageParams out;
+  const double t = p.tp;
+  for (int l = first_layer; l < first_layer + per_stage[stage]; ++l) {
+    const LayerParams lp = CountLayerParams(m, l);
+    const double dense = (lp.attention + lp.dense_mlp + lp.shared_expert_mlp) / t + lp.norms + lp.router;
+    const double expert = static_cast<double>(lp.expert_mlp_each) * lp.num_experts / (t * p.ep);
+    out.dense += dense;
+    out.expert += expert;
+    out.largest_layer = std::max(out.largest_layer, dense + expert);
+  }
+  const double vocab_h = static_cast<double>(PaddedVocab(job)) * m.hidden / t;
+  if (stage == 0) {
+    out.dense += vocab_h;  // word embeddings, vocab-parallel
+    if (m.position == Position::kLearned) out.dense += static_cast<double>(m.max_seq) * m.hidden;
+  }
+  if (stage == p.pp - 1) {
+    out.dense += m.norm == Norm::kLayerNorm ? 2 * m.hidden : m.hidden;
+    // Untied output layer; or, tied with pp > 1, Megatron's copy of the embeddings on the last stage.
+    if (!m.tied_embeddings || p.pp > 1) out.dense += vocab_h;
+  }
+  return out;
+}
+
+namespace {
+
+struct Builder {
+  StageMemory& row;
+  void Add(const std::string& category, const std::string& name, double bytes) {
+    if (bytes <= 0) return;
+    row.terms.push_back({category, name, static_cast<int64_t>(std::llround(bytes))});
+  }
+};
+
+std::string Fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), v == std::floor(v) ? "%.0f" : "%.2f", v);
+  return buf;
+}
+
+StageMemory EstimateStage(const Job& job, int stage) {
+  const ModelSpec& m = job.model;
+  const ParallelConfig& p = job.parallel;
+  const TrainingConfig& tr = job.training;
+  const ClusterSpec& cl = job.cluster;
+  const bool amp = tr.precision == Precision::kAmp;
+  const int dp_shards = p.dp * p.cp;                 // the data-parallel group the optimizer shards over
+  const int expert_dp = std::max(1, dp_shards / p.ep);
+
+  StageMemory row;
+  row.stage = stage;
+  row.layers = job.StageLayers()[stage];
+  Builder add{row};
+
+  // Model states.
+  const StageParams params = ParamsOnStage(job, stage);
+  const ModelStateBytes dense = ModelStates(params.dense, tr.precision, p.zero, dp_shards);
+  const ModelStateBytes expert = ModelStates(params.expert, tr.precision, p.zero, expert_dp);
+  add.Add("weights", "weights", dense.weights + expert.weights);
+  add.Add("gradients", "gradients", dense.gradients + expert.gradients);
+  add.Add("optimizer", amp ? "Adam m, v (fp32)" : "fp32 master weights + Adam m, v",
+          dense.optimizer + expert.optimizer);
+
+  // Activations: per-layer bytes times the micro-batches in flight.
+  const int64_t micro_batches = job.micro_batches();
+  row.inflight_micro_batches = InflightMicroBatches(p, micro_batches, stage);
+  int first_layer = 0;
+  for (int s = 0; s < stage; ++s) first_layer += job.StageLayers()[s];
+  double per_micro_batch = 0, working_set = 0;
+  for (int l = first_layer; l < first_layer + row.layers; ++l) {
+    per_micro_batch += LayerActivationBytes(job, l);
+    working_set = std::max(working_set, RecomputeWorkingSetBytes(job, l));
+  }
+  const double sb = static_cast<double>(tr.seq) / p.cp * tr.micro_batch;
+  const double sp = p.sp ? p.tp : 1;
+  if (stage == 0 && m.dropout > 0) per_micro_batch += sb * m.hidden / sp;  // embedding dropout mask
+  if (stage == 0) per_micro_batch += 8 * sb;                              // token ids (int64)
+  const bool last = stage == p.pp - 1;
+  const double vocab_local = static_cast<double>(PaddedVocab(job)) / p.tp;
+  if (last) {
+    per_micro_batch += (amp ? 4 : 2) * sb * m.hidden / sp + 2 * sb * m.hidden;  // final norm + LM head inputs
+  }
+  add.Add("activations",
+          "activations: " + Fmt(row.inflight_micro_batches) + " micro-batches x " + std::to_string(row.layers) +
+              " layers",
+          per_micro_batch * row.inflight_micro_batches);
+  add.Add("transient", "full-recompute working set (one layer rebuilt)", working_set);
+
+  // Loss transient on the last stage: fp32 softmax/log-probs kept for the
+  // backward, bf16 logits while they are made; at backward start the
+  // gradient of the log-probs and its input exist as well (autocast), or the
+  // fused vocab-parallel kernel overwrites in place (Megatron).
+  if (last) {
+    const double logits = sb * vocab_local;
+    add.Add("transient", "logits + cross-entropy (transient)", amp ? 3 * 4 * logits : 4 * logits + 2 * logits);
+  }
+  if (amp) {
+    // Autocast caches bf16 copies of every matmul weight for the backward.
+    double matmul = params.dense + params.expert;
+    matmul -= stage == 0 && m.position == Position::kLearned ? static_cast<double>(m.max_seq) * m.hidden : 0;
+    add.Add("transient", "autocast bf16 weight copies", 2 * matmul);
+    if (p.dp > 1 && p.zero == 0) {
+      add.Add("persistent", "DDP gradient buckets (fp32 copy of the gradients)", dense.gradients + expert.gradients);
+    }
+  }
+  if (p.zero >= 3) {
+    // Gathered full weights of the current and the prefetched layer.
+    add.Add("transient", "ZeRO-3 gathered weights (current + prefetch)", 2.0 * BytesOf(tr.precision).weight * params.largest_layer);
+  }
+
+  // Fixed overheads.
+  const int communicators = (p.tp > 1) + (p.pp > 1) + (p.dp > 1) + (p.cp > 1) + (p.ep > 1);
+  add.Add("overhead", "CUDA context + library workspaces", static_cast<double>(cl.overheads.cuda_context_bytes));
+  add.Add("overhead", "NCCL buffers (" + std::to_string(communicators) + " communicators)",
+          static_cast<double>(cl.overheads.nccl_bytes) * communicators);
+
+  // Two candidate peaks. Backward start: model states (gradients only if
+  // resident between steps) + activations + transients + overheads.
+  // Optimizer step: all model states + persistent buffers + overheads.
+  auto sum = [&](auto pred) {
+    double total = 0;
+    for (const auto& t : row.terms)
+      if (pred(t)) total += t.bytes;
+    return total;
+  };
+  auto is = [](const char* c) { return [c](const MemoryTerm& t) { return t.category == c; }; };
+  const bool grads_resident = !amp;  // Megatron keeps its main-grad buffer; PyTorch frees .grad (set_to_none)
+  const double weights = sum(is("weights")), grads = sum(is("gradients")), optim = sum(is("optimizer"));
+  const double overhead = sum(is("overhead")), persistent = sum(is("persistent"));
+  const double backward_start = weights + optim + (grads_resident ? grads : 0) + sum(is("activations")) +
+                                sum(is("transient")) + persistent + overhead;
+  const double optimizer_step = weights + optim + grads + persistent + overhead;
+  const bool at_backward = backward_start >= optimizer_step;
+  const double fragmentation = cl.overheads.fragmentation * (std::max(backward_start, optimizer_step) - overhead);
+  add.Add("overhead", "allocator fragmentation", fragmentation);
+
+  row.peak_phase = at_backward ? "backward start" : "optimizer step";
+  row.weights_bytes = static_cast<int64_t>(weights);
+  row.gradients_bytes = static_cast<int64_t>(grads);
+  row.optimizer_bytes = static_cast<int64_t>(optim);
+  row.activations_bytes = at_backward ? static_cast<int64_t>(sum(is("activations"))) : 0;
+  row.peak_bytes = static_cast<int64_t>(std::max(backward_start, optimizer_step) + fragmentation);
+  row.allocated_peak_bytes = static_cast<int64_t>(std::max(backward_start, optimizer_step) - overhead);
+  const bool grads_at_peak = grads_resident || !at_backward;
+  row.other_bytes = row.peak_bytes - row.weights_bytes - row.optimizer_bytes -
+                    (grads_at_peak ? row.gradients_bytes : 0) - row.activations_bytes;
+  return row;
+}
+
+}  // namespace
+
+MemoryReport EstimateMemory(const Job& job) {
+  MemoryReport report;
+  report.capacity_bytes = job.cluster.gpu.memory_bytes;
+  for (int s = 0; s < job.parallel.pp; ++s) {
+    report.ranks.push_back(EstimateStage(job, s));
+    report.peak_bytes = std::max(report.peak_bytes, report.ranks.back().peak_bytes);
+    const StageParams sp = ParamsOnStage(job, s);
+    report.params_per_gpu_max = std::max<int64_t>(report.params_per_gpu_max, static_cast<int64_t>(sp.dense + sp.expert));
+  }
+  return report;
+}
+
+}  // namespace parallax

@@ -1,0 +1,145 @@
+// The memory model against independent numbers: the ZeRO paper's example,
+// Megatron's bytes per parameter, Korthikanti et al. 2022 Table 2, Megatron's
+// in-flight micro-batch rule, and the measured PyTorch runs on H200.
+#include "simulator/memory_model.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "core/cluster_io.h"
+#include "core/model_io.h"
+#include "core/units.h"
+#include "simulator/activations.h"
+
+namespace parallax {
+namespace {
+
+Job Make(const std::string& model, const std::string& cluster, int tp, int pp, int dp, int64_t gbs, int64_t mbs,
+         int64_t seq) {
+  Job j;
+  j.model = ResolveModel(model);
+  j.cluster = ResolveCluster(cluster);
+  j.training = {gbs, seq, mbs, Precision::kBf16Mixed};
+  j.parallel.tp = tp;
+  j.parallel.pp = pp;
+  j.parallel.dp = dp;
+  return j;
+}
+
+TEST(ModelStates, ZeroPaperExample) {
+  // Rajbhandari et al. 2020, Fig. 1: Psi = 7.5B, N_d = 64, K = 12.
+  const double expected_gb[] = {120, 31.4, 16.6, 1.9};
+  for (int zero = 0; zero <= 3; ++zero) {
+    const double gb = ModelStates(7.5e9, Precision::kFp16Mixed, zero, 64).total() / 1e9;
+    EXPECT_NEAR(gb, expected_gb[zero], 0.05) << "stage " << zero;
+  }
+}
+
+TEST(ModelStates, MegatronBytesPerParameter) {
+  // Megatron distributed optimizer docs: bf16 params / fp32 grads: 18, and 6 + 12/d distributed.
+  EXPECT_DOUBLE_EQ(ModelStates(1, Precision::kBf16Mixed, 0, 8).total(), 18);
+  for (int d : {1, 2, 8, 64}) EXPECT_DOUBLE_EQ(ModelStates(1, Precision::kBf16Mixed, 1, d).total(), 6 + 12.0 / d);
+  // fp32 params and grads (AMP): 16 and 8 + 8/d.
+  EXPECT_DOUBLE_EQ(ModelStates(1, Precision::kAmp, 0, 8).total(), 16);
+  EXPECT_DOUBLE_EQ(ModelStates(1, Precision::kAmp, 1, 8).total(), 8 + 8.0 / 8);
+}
+
+TEST(Activations, KorthikantiTable2) {
+  // GPT-3 175B (a = 96, h = 12288), s = 2048, b = 1, t = 8, dropout, unfused attention.
+  Job j = Make("gpt3-175b", "dgx-a100-80g", 8, 1, 1, 1, 1, 2048);
+  j.parallel.attention = AttentionKernel::kUnfused;
+  const double s = 2048, b = 1, h = 12288, a = 96, t = 8, sbh = s * b * h;
+  auto bytes = [&](int tp, bool sp, Recompute r) {
+    Job k = j;
+    k.parallel.tp = tp;
+    k.parallel.sp = sp;
+    k.parallel.recompute = r;
+    return LayerActivationBytes(k, 0);
+  };
+  EXPECT_DOUBLE_EQ(bytes(1, false, Recompute::kNone), sbh * (34 + 5 * a * s / h));
+  EXPECT_DOUBLE_EQ(bytes(8, false, Recompute::kNone), sbh * (10 + 24 / t + 5 * a * s / (h * t)));
+  EXPECT_DOUBLE_EQ(bytes(8, true, Recompute::kNone), sbh / t * (34 + 5 * a * s / h));
+  EXPECT_DOUBLE_EQ(bytes(8, false, Recompute::kSelective), sbh * (10 + 24 / t));
+  EXPECT_DOUBLE_EQ(bytes(8, true, Recompute::kSelective), 34 * sbh / t);
+  EXPECT_DOUBLE_EQ(bytes(8, false, Recompute::kFull), 2 * sbh);
+}
+
+TEST(Activations, FlashDropsTheQuadraticTerm) {
+  Job j = Make("gpt-1.3b", "dgx-h100", 1, 1, 1, 8, 1, 2048);
+  j.parallel.attention = AttentionKernel::kUnfused;
+  const double unfused = LayerActivationBytes(j, 0);
+  j.parallel.attention = AttentionKernel::kFlash;
+  const double flash = LayerActivationBytes(j, 0);
+  // No dropout: unfused keeps the softmax output 2as^2b; flash keeps fp32 row statistics 4asb.
+  const double a = 16, s = 2048;
+  EXPECT_DOUBLE_EQ(unfused - flash, 2 * a * s * s - 4 * a * s);
+}
+
+TEST(Inflight, MegatronScheduleRules) {
+  ParallelConfig p;
+  p.pp = 4;
+  p.schedule = ScheduleKind::k1F1B;
+  for (int s = 0; s < 4; ++s) EXPECT_EQ(InflightMicroBatches(p, 16, s), 4 - s);
+  EXPECT_EQ(InflightMicroBatches(p, 2, 0), 2);  // m < p
+  p.schedule = ScheduleKind::kGPipe;
+  EXPECT_EQ(InflightMicroBatches(p, 16, 3), 16);
+  // Interleaved, first stage: Megatron's factor 1 + (p - 1)/(p v) on p micro-batches of L/p layers.
+  p.schedule = ScheduleKind::kInterleaved;
+  for (int v : {2, 3, 4}) {
+    p.vpp = v;
+    EXPECT_DOUBLE_EQ(InflightMicroBatches(p, 64, 0), 4 * (1 + 3.0 / (4 * v))) << v;
+  }
+}
+
+TEST(StageParams, UnevenStagesCarryEmbeddingAndHead) {
+  Job j = Make("llama3-405b", "dgx-h100", 8, 16, 128, 2048, 1, 8192);
+  j.parallel.stage_layers = {7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 7};
+  const double layer = CountLayerParams(j.model, 0).attention / 8.0 + CountLayerParams(j.model, 0).dense_mlp / 8.0 +
+                       CountLayerParams(j.model, 0).norms;
+  // Megatron pads the vocabulary to a multiple of 128 x tp: 128256 -> 129024.
+  ASSERT_EQ(PaddedVocab(j), 129024);
+  const double vocab_h = 129024.0 * 16384 / 8;
+  EXPECT_NEAR(ParamsOnStage(j, 0).dense, 7 * layer + vocab_h, 1);
+  EXPECT_NEAR(ParamsOnStage(j, 1).dense, 8 * layer, 1);
+  EXPECT_NEAR(ParamsOnStage(j, 15).dense, 7 * layer + vocab_h + 16384, 1);
+  // Sum over stages x tp = the model (norms and final norm are replicated, not sharded).
+  double total = 0;
+  for (int s = 0; s < 16; ++s) total += ParamsOnStage(j, s).dense;
+  const ParamCounts c = CountParams(j.model);
+  EXPECT_NEAR(total * 8 - (c.norms + c.final_norm) * 7 - 2 * (129024.0 - 128256) * 16384, c.total(), 1);
+}
+
+TEST(Memory, BreakdownAddsUpToPeak) {
+  for (auto schedule : {ScheduleKind::k1F1B, ScheduleKind::kGPipe}) {
+    Job j = Make("llama2-70b", "dgx-h100", 8, 4, 4, 256, 1, 4096);
+    j.parallel.schedule = schedule;
+    j.parallel.zero = 1;
+    const MemoryReport r = EstimateMemory(j);
+    ASSERT_EQ(r.ranks.size(), 4u);
+    for (const auto& row : r.ranks) {
+      EXPECT_EQ(row.weights_bytes + row.gradients_bytes + row.optimizer_bytes + row.activations_bytes + row.other_bytes,
+                row.peak_bytes);
+    }
+    // 1F1B: the first stage keeps the most micro-batches.
+    if (schedule == ScheduleKind::k1F1B) EXPECT_GT(r.ranks[0].activations_bytes, r.ranks[2].activations_bytes);
+  }
+}
+
+TEST(Memory, MeasuredPyTorchOnH200) {
+  // shared/reference/measured-h200x4-2026-11-28: GPT-1.3B, autocast bf16, flash attention,
+  // micro-batch 4, seq 2048; torch.cuda.max_memory_allocated 35.4 GiB on 1 GPU, 45.2 GiB with DDP on 4.
+  Job one = Make("gpt-1.3b", "h200x4-measured", 1, 1, 1, 4, 4, 2048);
+  one.training.precision = Precision::kAmp;
+  const double single = EstimateMemory(one).ranks[0].allocated_peak_bytes / kGiB;
+  EXPECT_NEAR(single, 35.43, 35.43 * 0.05);
+  Job ddp = one;
+  ddp.parallel.dp = 4;
+  ddp.training.global_batch = 16;
+  const double four = EstimateMemory(ddp).ranks[0].allocated_peak_bytes / kGiB;
+  std::printf("gpt-1.3b amp: predicted %.2f GiB (measured 35.43), DDP x4 %.2f GiB (measured 45.2)\n", single, four);
+  EXPECT_NEAR(four, 45.2, 45.2 * 0.15);
+}
+
+}  // namespace
+}  // namespace parallax
