@@ -169,6 +169,15 @@ ScheduleKind ParseScheduleKind(const std::string& name) {
   throw std::invalid_argument("schedule: '" + name + "' is not one of none, gpipe, 1f1b, interleaved, zb-h1");
 }
 
+ScheduleSpec PipelineSpec(ScheduleKind kind, int pp, int micro_batches, int vpp) {
+  ScheduleSpec s;
+  s.kind = kind;
+  s.pp = pp;
+  s.vpp = vpp;
+  s.micro_batches = micro_batches;
+  return s;
+}
+
 void ValidateScheduleSpec(const ScheduleSpec& s) {
   const std::string kind = ScheduleName(s.kind);
   Require(s.pp >= 1, "pp must be >= 1 (got " + std::to_string(s.pp) + ")");

@@ -38,6 +38,9 @@ struct ScheduleSpec {
   int64_t param_bytes_per_chunk = 0; // parameter bytes of one chunk (all-gathered size)
 };
 
+// A spec with the pipeline fields set and no data parallelism.
+ScheduleSpec PipelineSpec(ScheduleKind kind, int pp, int micro_batches, int vpp = 1);
+
 // Throws std::invalid_argument with one line naming the field and the rule.
 void ValidateScheduleSpec(const ScheduleSpec& spec);
 

@@ -76,11 +76,7 @@ double StepTime(const std::vector<Program>& programs, int vpp, const Costs& cost
 }
 
 ScheduleSpec Spec(ScheduleKind kind, int pp, int m, int vpp = 1) {
-  ScheduleSpec s;
-  s.kind = kind;
-  s.pp = pp;
-  s.vpp = vpp;
-  s.micro_batches = m;
+  ScheduleSpec s = PipelineSpec(kind, pp, m, vpp);
   s.p2p_bytes = 1;
   return s;
 }

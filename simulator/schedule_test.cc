@@ -20,11 +20,7 @@ namespace parallax {
 namespace {
 
 ScheduleSpec Spec(ScheduleKind kind, int pp, int m, int vpp = 1) {
-  ScheduleSpec s;
-  s.kind = kind;
-  s.pp = pp;
-  s.vpp = vpp;
-  s.micro_batches = m;
+  ScheduleSpec s = PipelineSpec(kind, pp, m, vpp);
   s.p2p_bytes = 8 << 20;
   return s;
 }
