@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End-to-end checks of the parallax binary: outputs, JSON keys, exit codes and
+# the one-line errors for bad input, and that no half-written file is left.
+set -uo pipefail
+px="$TEST_SRCDIR/parallax/cli/parallax"
+[ -x "$px" ] || px="cli/parallax"
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+fails=0
+check() {  # check NAME COND
+  if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
+}
+# expect_error NAME EXPECTED_LINE ARGS...: exit 2, exactly one stderr line, equal to EXPECTED_LINE
+expect_error() {
+  local name="$1" want="$2"; shift 2
+  local err rc
+  err="$("$px" "$@" 2>&1 >/dev/null)"; rc=$?
+  if [ "$rc" = 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [ "$err" = "$want" ]; then
+    echo "ok   $name"
+  else
+    echo "FAIL $name: rc=$rc stderr=[$err] want=[$want]"; fails=$((fails + 1))
+  fi
+}
+
+out="$("$px" memory --model gpt-1.3b --cluster h200x4-measured --mbs 4 --precision amp)"
+check "memory table names terms" '[[ "$out" == *"autocast bf16 weight copies"* && "$out" == *"peak "*"GiB on stage 0"* ]]'
+
+json="$("$px" memory --model llama2-70b --cluster dgx-h100 --tp 8 --pp 4 --gpus 64 --mbs 1 --gbs 64 --seq 4096 --zero 1 --json)"
+check "memory --json has the design's keys" 'python3 - "$json" <<PY
+import json, sys
+j = json.loads(sys.argv[1])["memory"]
+keys = {"rank", "stage", "weights_bytes", "gradients_bytes", "optimizer_bytes", "activations_bytes", "other_bytes", "peak_bytes"}
+assert len(j["ranks"]) == 4 and all(keys <= set(r) for r in j["ranks"]) and j["peak_bytes"] == max(r["peak_bytes"] for r in j["ranks"])
+assert [r["rank"] for r in j["ranks"]] == [0, 16, 32, 48]
+PY'
+
+"$px" memory --model gpt-1.3b --cluster dgx-h100 --tp 2 --pp 2 --gpus 8 --gbs 64 --html "$tmp/report.html" >/dev/null
+check "memory --html writes a self-contained page" 'grep -q "<svg" "$tmp/report.html" && grep -q "GPU capacity" "$tmp/report.html" && ! grep -q "<script" "$tmp/report.html"'
+check "memory --html leaves no temp file" '[ -z "$(ls "$tmp" | grep tmp)" ]'
+
+models="$("$px" models)"
+check "models lists presets" '[[ "$models" == *"llama3-405b"* && "$models" == *"mixtral-8x7b"* && "$models" == *"narayanan-1t"* ]]'
+clusters="$("$px" clusters)"
+check "clusters lists presets" '[[ "$clusters" == *"dgx-a100-80g"* && "$clusters" == *"h200x4-measured"* ]]'
+check "--help exits 0" '"$px" memory --help >/dev/null'
+
+expect_error "unknown model" 'parallax: error: --model: unknown preset "gpt-13b" (did you mean "gpt-1.3b"?); see `parallax models`' memory --model gpt-13b
+expect_error "tp does not divide heads" 'parallax: error: --tp: must divide the number of attention heads (16), got 3' memory --model gpt-1.3b --tp 3
+expect_error "gpus not divisible" 'parallax: error: --gpus: 6 is not divisible by tp x pp x cp = 4' memory --model gpt-1.3b --tp 2 --pp 2 --gpus 6
+expect_error "bad recompute" 'parallax: error: --recompute: unknown value "selectiv" (did you mean "selective"?); allowed: none, selective, full' memory --model gpt-1.3b --recompute selectiv
+expect_error "bad stage map" 'parallax: error: --stage-layers: "7,x" must be comma-separated non-negative layer counts, e.g. 7,8,8,7' memory --model gpt-1.3b --pp 2 --stage-layers 7,x
+expect_error "stage map sum" "parallax: error: --stage-layers: must add up to the model's layers (24), got 20" memory --model gpt-1.3b --pp 2 --stage-layers 10,10
+expect_error "missing model" 'parallax: error: --model: required (a preset name, a model JSON or a Hugging Face config.json)' memory
+expect_error "interleaved without vpp" 'parallax: error: --schedule: interleaved needs --pp >= 2 and --vpp >= 2' memory --model gpt-1.3b --pp 2 --schedule interleaved
+expect_error "too many GPUs" 'parallax: error: --gpus: tp x pp x dp x cp = 8 is more than cluster h200x4-measured has (4)' memory --model gpt-1.3b --cluster h200x4-measured --gpus 8
+
+echo '{"name": "m", "num_layers": 2, "hidden": 64, "heads": 4, "vocab": 256, "max_seq": 64, "hiden": 3}' > "$tmp/typo.json"
+expect_error "unknown key in model file" "parallax: error: $tmp/typo.json: model.hiden: unknown key (did you mean \"hidden\"?)" memory --model "$tmp/typo.json"
+echo '{"name": ' > "$tmp/broken.json"
+err="$("$px" memory --model "$tmp/broken.json" 2>&1)"; rc=$?
+check "malformed JSON exits 2 naming the file" '[ $rc = 2 ] && [[ "$err" == "parallax: error: $tmp/broken.json: malformed JSON: parse error"* ]]'
+expect_error "missing file" "parallax: error: $tmp/none.json: cannot open file" memory --model "$tmp/none.json"
+err="$("$px" memory --model gpt-1.3b --html /nonexistent/dir/r.html 2>&1)"; rc=$?
+check "unwritable --html exits 2" '[ $rc = 2 ] && [[ "$err" == *"/nonexistent/dir/r.html: cannot write file"* ]]'
+err="$("$px" memory --model gpt-1.3b --tp 2x 2>&1)"; rc=$?
+check "non-numeric flag exits 2" '[ $rc = 2 ] && [[ "$err" == *"--tp"* ]]'
+
+# A Hugging Face config.json is accepted as --model.
+cat > "$tmp/config.json" <<'JSON'
+{"model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
+ "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256, "max_position_embeddings": 8192}
+JSON
+a="$("$px" memory --model "$tmp/config.json" --seq 8192 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["memory"]["peak_bytes"])')"
+b="$("$px" memory --model llama3-8b --seq 8192 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["memory"]["peak_bytes"])')"
+check "HF config.json gives the preset's memory" '[ "$a" = "$b" ]'
+
+echo "$fails failed"
+[ "$fails" = 0 ]
