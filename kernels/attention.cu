@@ -1,0 +1,504 @@
+// Causal flash attention, forward and backward (see attention.h).
+//
+// Which kernel and why: FlashAttention-2's split (Dao, 2023). Forward: a block
+// owns 64 query rows (4 warps x 16) and walks the key tiles 0..diagonal; each
+// warp keeps its Q fragments, the running max m, sum l and the O accumulator in
+// registers, so S = QK^T and P never leave registers (the C fragment of
+// m16n8k16 is reused as the A fragment of P V). Backward: a block owns 64 keys
+// (4 warps x 16) for all q heads of its kv head (GQA sums in registers, no
+// atomics on dk/dv), walks the query tiles from the diagonal down in steps of
+// 32, recomputes P from lse, accumulates dK and dV in registers and adds dQ
+// into an fp32 buffer with atomics (one extra pass converts it to bf16).
+// mma.sync rather than wgmma: one code path for sm_80/sm_90 and fragment
+// layouts that are documented element by element; wgmma is the next step.
+#include "kernels/attention.h"
+
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+
+#include "kernels/casts.h"
+#include "kernels/check.h"
+
+namespace parallax::gpu {
+namespace {
+
+using bf16 = __nv_bfloat16;
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kLn2 = 0.6931471805599453f;
+
+__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
+  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);  // .x (lo) in the low 16 bits
+  return *reinterpret_cast<uint32_t*>(&v);
+}
+
+__device__ __forceinline__ uint32_t ld32(const bf16* p) {
+  return *reinterpret_cast<const uint32_t*>(p);
+}
+
+// c += a * b for one m16n8k16 tile; a: 4 regs (16x16 row-major), b: 2 regs (16x8, k-major).
+__device__ __forceinline__ void mma16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0,
+                                         uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+      "{%8,%9}, {%0,%1,%2,%3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// A fragment of a 16x16 tile at (row0, col0) of a row-major smem array of pitch p.
+// Lane (g = lane/4, t = lane%4) holds rows g, g+8 and columns 2t, 2t+1, 2t+8, 2t+9.
+__device__ __forceinline__ void load_a(uint32_t (&a)[4], const bf16* base, int pitch, int g,
+                                       int t) {
+  const bf16* p = base + g * pitch + 2 * t;
+  a[0] = ld32(p);
+  a[1] = ld32(p + 8 * pitch);
+  a[2] = ld32(p + 8);
+  a[3] = ld32(p + 8 * pitch + 8);
+}
+
+// B fragment (16 k x 8 n) from an array stored n-major: element (k, n) at base[n * pitch + k].
+__device__ __forceinline__ void load_b(uint32_t& b0, uint32_t& b1, const bf16* base, int pitch,
+                                       int g, int t) {
+  const bf16* p = base + g * pitch + 2 * t;
+  b0 = ld32(p);
+  b1 = ld32(p + 8);
+}
+
+// Copy rows [row0, row0 + rows) of a [seq, stride] bf16 tensor (head at col offset
+// already applied) into smem, row-major with pitch `pitch`; rows past seq are zero.
+template <int D>
+__device__ __forceinline__ void load_rows(bf16* dst, int pitch, const bf16* src, size_t stride,
+                                          int row0, int rows, int seq) {
+  for (int idx = threadIdx.x; idx < rows * (D / 8); idx += blockDim.x) {
+    const int r = idx / (D / 8), c8 = (idx % (D / 8)) * 8;
+    uint4 val = make_uint4(0, 0, 0, 0);
+    if (row0 + r < seq) val = *reinterpret_cast<const uint4*>(src + (row0 + r) * stride + c8);
+    *reinterpret_cast<uint4*>(dst + r * pitch + c8) = val;
+  }
+}
+
+// Same rows, stored transposed: dst[c * pitch + r]. Lanes walk rows fastest so the
+// 16-bit smem stores of a warp hit consecutive addresses.
+template <int D>
+__device__ __forceinline__ void load_rows_t(bf16* dst, int pitch, const bf16* src, size_t stride,
+                                            int row0, int rows, int seq) {
+  for (int idx = threadIdx.x; idx < rows * (D / 8); idx += blockDim.x) {
+    const int r = idx % rows, c8 = (idx / rows) * 8;
+    uint4 val = make_uint4(0, 0, 0, 0);
+    if (row0 + r < seq) val = *reinterpret_cast<const uint4*>(src + (row0 + r) * stride + c8);
+    const bf16* e = reinterpret_cast<const bf16*>(&val);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) dst[(c8 + i) * pitch + r] = e[i];
+  }
+}
+
+// ---------------------------------------------------------------- forward
+
+constexpr int kFwdRows = 64;  // query rows per block (4 warps x 16)
+constexpr int kKeys = 64;     // keys per tile
+
+template <int D>
+__global__ void __launch_bounds__(128)
+    flash_fwd_kernel(const bf16* __restrict q, const bf16* __restrict k,
+                     const bf16* __restrict v, bf16* __restrict out, float* __restrict lse,
+                     int seq, int q_heads, int kv_heads, float scale_log2) {
+  constexpr int KP = D + 8;      // k_s pitch (pad: conflict-free fragment reads)
+  constexpr int VP = kKeys + 8;  // vt_s pitch
+  __shared__ __align__(16) bf16 k_s[kKeys * KP];
+  __shared__ __align__(16) bf16 vt_s[D * VP];
+
+  const int qb = gridDim.x - 1 - blockIdx.x;  // heaviest (longest) blocks first
+  const int h = blockIdx.y, b = blockIdx.z, hk = h / (q_heads / kv_heads);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
+  const size_t qs = size_t(q_heads) * D, ks = size_t(kv_heads) * D;
+  const bf16* qg = q + size_t(b) * seq * qs + size_t(h) * D;
+  const bf16* kg = k + size_t(b) * seq * ks + size_t(hk) * D;
+  const bf16* vg = v + size_t(b) * seq * ks + size_t(hk) * D;
+  const int row0 = qb * kFwdRows + warp * 16;
+  const int ra = row0 + g, rb = row0 + g + 8;
+
+  uint32_t qf[D / 16][4];
+#pragma unroll
+  for (int kk = 0; kk < D / 16; ++kk) {
+    const int c = kk * 16 + 2 * t;
+    qf[kk][0] = ra < seq ? ld32(qg + ra * qs + c) : 0u;
+    qf[kk][1] = rb < seq ? ld32(qg + rb * qs + c) : 0u;
+    qf[kk][2] = ra < seq ? ld32(qg + ra * qs + c + 8) : 0u;
+    qf[kk][3] = rb < seq ? ld32(qg + rb * qs + c + 8) : 0u;
+  }
+  float o[D / 8][4];
+#pragma unroll
+  for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.0f;
+  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
+
+  const int n_tiles = (qb * kFwdRows + kFwdRows + kKeys - 1) / kKeys;
+  for (int j = 0; j < n_tiles; ++j) {
+    __syncthreads();  // everyone is done with the previous tile
+    load_rows<D>(k_s, KP, kg, ks, j * kKeys, kKeys, seq);
+    load_rows_t<D>(vt_s, VP, vg, ks, j * kKeys, kKeys, seq);
+    __syncthreads();
+
+    float s[kKeys / 8][4];
+#pragma unroll
+    for (int nt = 0; nt < kKeys / 8; ++nt) {
+      s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
+#pragma unroll
+      for (int kk = 0; kk < D / 16; ++kk) {
+        uint32_t b0, b1;
+        load_b(b0, b1, k_s + nt * 8 * KP + kk * 16, KP, g, t);
+        mma16816(s[nt], qf[kk], b0, b1);
+      }
+    }
+    // Scale into the log2 domain, mask future keys and keys past the end.
+    float mx[2] = {m[0], m[1]};
+#pragma unroll
+    for (int nt = 0; nt < kKeys / 8; ++nt)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int key = j * kKeys + nt * 8 + 2 * t + (e & 1);
+        const int row = e < 2 ? ra : rb;
+        s[nt][e] = (key > row || key >= seq) ? -INFINITY : s[nt][e] * scale_log2;
+        mx[e / 2] = fmaxf(mx[e / 2], s[nt][e]);
+      }
+    float alpha[2], msafe[2], rsum[2] = {0.0f, 0.0f};
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+      msafe[r] = mx[r] == -INFINITY ? 0.0f : mx[r];
+      alpha[r] = exp2f(m[r] - msafe[r]);
+      m[r] = mx[r];
+    }
+#pragma unroll
+    for (int nt = 0; nt < kKeys / 8; ++nt)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        s[nt][e] = exp2f(s[nt][e] - msafe[e / 2]);
+        rsum[e / 2] += s[nt][e];
+      }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) l[r] = l[r] * alpha[r] + rsum[r];
+#pragma unroll
+    for (int dt = 0; dt < D / 8; ++dt) {
+      o[dt][0] *= alpha[0];
+      o[dt][1] *= alpha[0];
+      o[dt][2] *= alpha[1];
+      o[dt][3] *= alpha[1];
+    }
+    // O += P V: the C fragments of two adjacent 8-key tiles form P's A fragment.
+#pragma unroll
+    for (int kk = 0; kk < kKeys / 16; ++kk) {
+      const uint32_t pa[4] = {pack_bf16(s[2 * kk][0], s[2 * kk][1]),
+                              pack_bf16(s[2 * kk][2], s[2 * kk][3]),
+                              pack_bf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                              pack_bf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+#pragma unroll
+      for (int dt = 0; dt < D / 8; ++dt) {
+        uint32_t b0, b1;
+        load_b(b0, b1, vt_s + dt * 8 * VP + kk * 16, VP, g, t);
+        mma16816(o[dt], pa, b0, b1);
+      }
+    }
+  }
+
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+  }
+  const float inv_a = 1.0f / l[0], inv_b = 1.0f / l[1];
+  bf16* og = out + size_t(b) * seq * qs + size_t(h) * D;
+#pragma unroll
+  for (int dt = 0; dt < D / 8; ++dt) {
+    const int c = dt * 8 + 2 * t;
+    if (ra < seq)
+      *reinterpret_cast<uint32_t*>(og + ra * qs + c) = pack_bf16(o[dt][0] * inv_a, o[dt][1] * inv_a);
+    if (rb < seq)
+      *reinterpret_cast<uint32_t*>(og + rb * qs + c) = pack_bf16(o[dt][2] * inv_b, o[dt][3] * inv_b);
+  }
+  if (t == 0) {
+    float* lg = lse + (size_t(b) * q_heads + h) * seq;
+    if (ra < seq) lg[ra] = (m[0] + log2f(l[0])) * kLn2;
+    if (rb < seq) lg[rb] = (m[1] + log2f(l[1])) * kLn2;
+  }
+}
+
+// ---------------------------------------------------------------- backward
+
+constexpr int kBwdKeys = 64;  // keys per block (4 warps x 16)
+constexpr int kBwdRows = 32;  // query rows per tile
+
+// delta[b, h, i] = sum_d dO[b, i, h, d] * O[b, i, h, d]; one warp per row.
+__global__ void attention_delta_kernel(const bf16* __restrict dout, const bf16* __restrict out,
+                                       float* __restrict delta, int batch, int seq, int q_heads,
+                                       int d) {
+  const size_t row = (size_t(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const int lane = threadIdx.x % 32;
+  if (row >= size_t(batch) * seq * q_heads) return;
+  const bf16* a = dout + row * d;
+  const bf16* c = out + row * d;
+  float acc = 0.0f;
+  for (int i = 2 * lane; i < d; i += 64) {
+    const float2 x = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(a + i));
+    const float2 y = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(c + i));
+    acc += x.x * y.x + x.y * y.y;
+  }
+  for (int off = 16; off > 0; off /= 2) acc += __shfl_xor_sync(0xffffffffu, acc, off);
+  if (lane == 0) {  // row = (b * seq + i) * q_heads + h  ->  delta[(b * q_heads + h) * seq + i]
+    const size_t h = row % q_heads, bi = row / q_heads, i = bi % seq, b = bi / seq;
+    delta[(b * q_heads + h) * seq + i] = acc;
+  }
+}
+
+template <int D>
+struct BwdSmem {
+  static constexpr int RP = D + 8;             // pitch of row-major [rows][D] tiles
+  static constexpr int QTP = kBwdRows + 8;     // pitch of transposed [D][32] tiles
+  static constexpr int KTP = kBwdKeys + 8;     // pitch of transposed [D][64] / ds [32][64]
+  static constexpr int q = 0;                                  // [32][RP]
+  static constexpr int qt = q + kBwdRows * RP;                 // [D][QTP]
+  static constexpr int dout = qt + D * QTP;                    // [32][RP]
+  static constexpr int doutt = dout + kBwdRows * RP;           // [D][QTP]
+  static constexpr int k = doutt + D * QTP;                    // [64][RP]
+  static constexpr int v = k + kBwdKeys * RP;                  // [64][RP]
+  static constexpr int kt = v + kBwdKeys * RP;                 // [D][KTP]
+  static constexpr int ds = kt + D * KTP;                      // [32][KTP]
+  static constexpr int end = ds + kBwdRows * KTP;              // bf16 elements
+  static constexpr size_t bytes = size_t(end) * 2 + 2 * kBwdRows * sizeof(float);
+};
+
+template <int D>
+__global__ void __launch_bounds__(128)
+    flash_bwd_kernel(const bf16* __restrict dout, const bf16* __restrict q,
+                     const bf16* __restrict k, const bf16* __restrict v,
+                     const float* __restrict lse, const float* __restrict delta,
+                     float* __restrict dq_acc, bf16* __restrict dk, bf16* __restrict dv, int seq,
+                     int q_heads, int kv_heads, float scale) {
+  using L = BwdSmem<D>;
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  bf16* sm = reinterpret_cast<bf16*>(smem_raw);
+  float* lse_s = reinterpret_cast<float*>(sm + L::end);
+  float* delta_s = lse_s + kBwdRows;
+
+  const int kb = blockIdx.x, hk = blockIdx.y, b = blockIdx.z;
+  const int group = q_heads / kv_heads;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
+  const size_t qs = size_t(q_heads) * D, ks = size_t(kv_heads) * D;
+  const int key0 = kb * kBwdKeys;
+  const float scale_log2 = scale * kLog2e;
+
+  const bf16* kg = k + size_t(b) * seq * ks + size_t(hk) * D;
+  const bf16* vg = v + size_t(b) * seq * ks + size_t(hk) * D;
+  load_rows<D>(sm + L::k, L::RP, kg, ks, key0, kBwdKeys, seq);
+  load_rows<D>(sm + L::v, L::RP, vg, ks, key0, kBwdKeys, seq);
+  load_rows_t<D>(sm + L::kt, L::KTP, kg, ks, key0, kBwdKeys, seq);
+
+  float dk_acc[D / 8][4], dv_acc[D / 8][4];
+#pragma unroll
+  for (int i = 0; i < D / 8; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) dk_acc[i][e] = dv_acc[i][e] = 0.0f;
+
+  const int wkey = warp * 16;  // this warp's keys within the block
+  const int key_a = key0 + wkey + g, key_b = key_a + 8;
+  const int n_qtiles = (seq + kBwdRows - 1) / kBwdRows;
+
+  for (int hg = 0; hg < group; ++hg) {
+    const int h = hk * group + hg;
+    const bf16* qg = q + size_t(b) * seq * qs + size_t(h) * D;
+    const bf16* dog = dout + size_t(b) * seq * qs + size_t(h) * D;
+    const float* lg = lse + (size_t(b) * q_heads + h) * seq;
+    const float* dg = delta + (size_t(b) * q_heads + h) * seq;
+    float* dqg = dq_acc + size_t(b) * seq * qs + size_t(h) * D;
+
+    for (int qt = key0 / kBwdRows; qt < n_qtiles; ++qt) {
+      const int q0 = qt * kBwdRows;
+      __syncthreads();  // previous tile's smem reads are done
+      load_rows<D>(sm + L::q, L::RP, qg, qs, q0, kBwdRows, seq);
+      load_rows_t<D>(sm + L::qt, L::QTP, qg, qs, q0, kBwdRows, seq);
+      load_rows<D>(sm + L::dout, L::RP, dog, qs, q0, kBwdRows, seq);
+      load_rows_t<D>(sm + L::doutt, L::QTP, dog, qs, q0, kBwdRows, seq);
+      if (threadIdx.x < kBwdRows) {
+        const int i = q0 + threadIdx.x;
+        lse_s[threadIdx.x] = i < seq ? lg[i] * kLog2e : 0.0f;
+        delta_s[threadIdx.x] = i < seq ? dg[i] : 0.0f;
+      }
+      __syncthreads();
+
+      // S^T = K Q^T and dP^T = V dO^T for this warp's 16 keys x 32 queries.
+      float st[kBwdRows / 8][4], dpt[kBwdRows / 8][4];
+#pragma unroll
+      for (int nt = 0; nt < kBwdRows / 8; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) st[nt][e] = dpt[nt][e] = 0.0f;
+#pragma unroll
+      for (int kk = 0; kk < D / 16; ++kk) {
+        uint32_t ka[4], va[4];
+        load_a(ka, sm + L::k + wkey * L::RP + kk * 16, L::RP, g, t);
+        load_a(va, sm + L::v + wkey * L::RP + kk * 16, L::RP, g, t);
+#pragma unroll
+        for (int nt = 0; nt < kBwdRows / 8; ++nt) {
+          uint32_t b0, b1;
+          load_b(b0, b1, sm + L::q + nt * 8 * L::RP + kk * 16, L::RP, g, t);
+          mma16816(st[nt], ka, b0, b1);
+          load_b(b0, b1, sm + L::dout + nt * 8 * L::RP + kk * 16, L::RP, g, t);
+          mma16816(dpt[nt], va, b0, b1);
+        }
+      }
+      // P^T = exp(scale S^T - lse), masked; dS^T = P^T (dP^T - delta) * scale.
+#pragma unroll
+      for (int nt = 0; nt < kBwdRows / 8; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int qi = nt * 8 + 2 * t + (e & 1);
+          const int key = e < 2 ? key_a : key_b;
+          const bool live = key <= q0 + qi && q0 + qi < seq && key < seq;
+          const float p = live ? exp2f(st[nt][e] * scale_log2 - lse_s[qi]) : 0.0f;
+          st[nt][e] = p;
+          dpt[nt][e] = p * (dpt[nt][e] - delta_s[qi]) * scale;
+        }
+      // dV += P^T dO, dK += dS^T Q (A operands straight from the C fragments).
+#pragma unroll
+      for (int kk = 0; kk < kBwdRows / 16; ++kk) {
+        const uint32_t pa[4] = {pack_bf16(st[2 * kk][0], st[2 * kk][1]),
+                                pack_bf16(st[2 * kk][2], st[2 * kk][3]),
+                                pack_bf16(st[2 * kk + 1][0], st[2 * kk + 1][1]),
+                                pack_bf16(st[2 * kk + 1][2], st[2 * kk + 1][3])};
+        const uint32_t da[4] = {pack_bf16(dpt[2 * kk][0], dpt[2 * kk][1]),
+                                pack_bf16(dpt[2 * kk][2], dpt[2 * kk][3]),
+                                pack_bf16(dpt[2 * kk + 1][0], dpt[2 * kk + 1][1]),
+                                pack_bf16(dpt[2 * kk + 1][2], dpt[2 * kk + 1][3])};
+#pragma unroll
+        for (int dt = 0; dt < D / 8; ++dt) {
+          uint32_t b0, b1;
+          load_b(b0, b1, sm + L::doutt + dt * 8 * L::QTP + kk * 16, L::QTP, g, t);
+          mma16816(dv_acc[dt], pa, b0, b1);
+          load_b(b0, b1, sm + L::qt + dt * 8 * L::QTP + kk * 16, L::QTP, g, t);
+          mma16816(dk_acc[dt], da, b0, b1);
+        }
+      }
+      // dS (query-major) to smem for dQ = dS K.
+      bf16* ds_s = sm + L::ds;
+#pragma unroll
+      for (int nt = 0; nt < kBwdRows / 8; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int qi = nt * 8 + 2 * t + (e & 1);
+          const int kl = wkey + g + (e < 2 ? 0 : 8);
+          ds_s[qi * L::KTP + kl] = __float2bfloat16_rn(dpt[nt][e]);
+        }
+      __syncthreads();
+      // dQ tile [32 x D]: warp w takes query rows (w % 2) * 16, columns (w / 2) * D / 2.
+      {
+        const int qr = (warp % 2) * 16, dc = (warp / 2) * (D / 2);
+        float dq[D / 16][4];
+#pragma unroll
+        for (int nt = 0; nt < D / 16; ++nt) dq[nt][0] = dq[nt][1] = dq[nt][2] = dq[nt][3] = 0.0f;
+#pragma unroll
+        for (int kk = 0; kk < kBwdKeys / 16; ++kk) {
+          uint32_t a[4];
+          load_a(a, ds_s + qr * L::KTP + kk * 16, L::KTP, g, t);
+#pragma unroll
+          for (int nt = 0; nt < D / 16; ++nt) {
+            uint32_t b0, b1;
+            load_b(b0, b1, sm + L::kt + (dc + nt * 8) * L::KTP + kk * 16, L::KTP, g, t);
+            mma16816(dq[nt], a, b0, b1);
+          }
+        }
+        const int qa = q0 + qr + g, qb = qa + 8;
+#pragma unroll
+        for (int nt = 0; nt < D / 16; ++nt) {
+          const int c = dc + nt * 8 + 2 * t;
+          if (qa < seq) {
+            atomicAdd(dqg + qa * qs + c, dq[nt][0]);
+            atomicAdd(dqg + qa * qs + c + 1, dq[nt][1]);
+          }
+          if (qb < seq) {
+            atomicAdd(dqg + qb * qs + c, dq[nt][2]);
+            atomicAdd(dqg + qb * qs + c + 1, dq[nt][3]);
+          }
+        }
+      }
+    }
+  }
+
+  bf16* dkg = dk + size_t(b) * seq * ks + size_t(hk) * D;
+  bf16* dvg = dv + size_t(b) * seq * ks + size_t(hk) * D;
+#pragma unroll
+  for (int dt = 0; dt < D / 8; ++dt) {
+    const int c = dt * 8 + 2 * t;
+    if (key_a < seq) {
+      *reinterpret_cast<uint32_t*>(dkg + key_a * ks + c) = pack_bf16(dk_acc[dt][0], dk_acc[dt][1]);
+      *reinterpret_cast<uint32_t*>(dvg + key_a * ks + c) = pack_bf16(dv_acc[dt][0], dv_acc[dt][1]);
+    }
+    if (key_b < seq) {
+      *reinterpret_cast<uint32_t*>(dkg + key_b * ks + c) = pack_bf16(dk_acc[dt][2], dk_acc[dt][3]);
+      *reinterpret_cast<uint32_t*>(dvg + key_b * ks + c) = pack_bf16(dv_acc[dt][2], dv_acc[dt][3]);
+    }
+  }
+}
+
+void check_shape(const AttentionShape& s) {
+  if (s.head_dim != 64 && s.head_dim != 128)
+    throw std::invalid_argument("flash attention: head_dim must be 64 or 128");
+  if (s.kv_heads <= 0 || s.q_heads % s.kv_heads != 0)
+    throw std::invalid_argument("flash attention: q_heads must be a multiple of kv_heads");
+  if (s.batch <= 0 || s.seq <= 0) throw std::invalid_argument("flash attention: empty shape");
+}
+
+template <int D>
+void launch_bwd(const bf16* dout, const bf16* q, const bf16* k, const bf16* v, const float* lse,
+                const float* delta, float* dq_acc, bf16* dk, bf16* dv, const AttentionShape& s,
+                cudaStream_t stream) {
+  const size_t smem = BwdSmem<D>::bytes;
+  CUDA_CHECK(cudaFuncSetAttribute(flash_bwd_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(smem)));
+  const dim3 grid((s.seq + kBwdKeys - 1) / kBwdKeys, s.kv_heads, s.batch);
+  flash_bwd_kernel<D><<<grid, 128, smem, stream>>>(dout, q, k, v, lse, delta, dq_acc, dk, dv,
+                                                   s.seq, s.q_heads, s.kv_heads,
+                                                   1.0f / std::sqrt(float(D)));
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+void flash_attention_forward(const bf16* q, const bf16* k, const bf16* v, const AttentionShape& s,
+                             bf16* out, float* lse, cudaStream_t stream) {
+  check_shape(s);
+  const dim3 grid((s.seq + kFwdRows - 1) / kFwdRows, s.q_heads, s.batch);
+  const float scale_log2 = kLog2e / std::sqrt(float(s.head_dim));
+  if (s.head_dim == 64)
+    flash_fwd_kernel<64><<<grid, 128, 0, stream>>>(q, k, v, out, lse, s.seq, s.q_heads,
+                                                   s.kv_heads, scale_log2);
+  else
+    flash_fwd_kernel<128><<<grid, 128, 0, stream>>>(q, k, v, out, lse, s.seq, s.q_heads,
+                                                    s.kv_heads, scale_log2);
+  CUDA_CHECK_LAUNCH();
+}
+
+size_t flash_attention_backward_workspace_bytes(const AttentionShape& s) {
+  const size_t rows = size_t(s.batch) * s.seq * s.q_heads;
+  return rows * s.head_dim * sizeof(float) + rows * sizeof(float);
+}
+
+void flash_attention_backward(const bf16* dout, const bf16* q, const bf16* k, const bf16* v,
+                              const bf16* out, const float* lse, const AttentionShape& s,
+                              bf16* dq, bf16* dk, bf16* dv, void* workspace,
+                              cudaStream_t stream) {
+  check_shape(s);
+  const size_t rows = size_t(s.batch) * s.seq * s.q_heads;
+  float* dq_acc = static_cast<float*>(workspace);
+  float* delta = dq_acc + rows * s.head_dim;
+  CUDA_CHECK(cudaMemsetAsync(dq_acc, 0, rows * s.head_dim * sizeof(float), stream));
+  attention_delta_kernel<<<static_cast<unsigned>((rows * 32 + 255) / 256), 256, 0, stream>>>(
+      dout, out, delta, s.batch, s.seq, s.q_heads, s.head_dim);
+  CUDA_CHECK_LAUNCH();
+  if (s.head_dim == 64)
+    launch_bwd<64>(dout, q, k, v, lse, delta, dq_acc, dk, dv, s, stream);
+  else
+    launch_bwd<128>(dout, q, k, v, lse, delta, dq_acc, dk, dv, s, stream);
+  cast_fp32_to_bf16(dq_acc, dq, rows * s.head_dim, stream);
+}
+
+}  // namespace parallax::gpu

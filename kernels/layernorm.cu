@@ -1,0 +1,190 @@
+// LayerNorm / RMSNorm forward and backward (see layernorm.h). Both norms share
+// one templated kernel pair: kCentered selects LayerNorm (subtract the mean,
+// add a bias) over RMSNorm. A warp owns a row and reads it in 16-byte vectors;
+// the row stays in L1 between the statistics pass and the output pass.
+#include "kernels/layernorm.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "kernels/check.h"
+
+namespace parallax::gpu {
+namespace {
+
+using bf16 = __nv_bfloat16;
+constexpr int kWarpsPerBlock = 8;
+
+__device__ __forceinline__ float warp_sum(float v) {
+  for (int off = 16; off > 0; off /= 2) v += __shfl_xor_sync(0xffffffffu, v, off);
+  return v;
+}
+
+__device__ __forceinline__ void load8(const bf16* p, float (&f)[8]) {
+  uint4 raw = *reinterpret_cast<const uint4*>(p);
+  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 v = __bfloat1622float2(h[i]);
+    f[2 * i] = v.x;
+    f[2 * i + 1] = v.y;
+  }
+}
+
+__device__ __forceinline__ void store8(bf16* p, const float (&f)[8]) {
+  uint4 raw;
+  __nv_bfloat162* h = reinterpret_cast<__nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) h[i] = __floats2bfloat162_rn(f[2 * i], f[2 * i + 1]);
+  *reinterpret_cast<uint4*>(p) = raw;
+}
+
+template <bool kCentered>
+__global__ void norm_fwd_kernel(const bf16* __restrict x, const bf16* __restrict weight,
+                                const bf16* __restrict bias, int rows, int dim, float eps,
+                                bf16* __restrict y, float* __restrict mean,
+                                float* __restrict rstd) {
+  const int row = blockIdx.x * kWarpsPerBlock + threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (row >= rows) return;
+  const bf16* xr = x + size_t(row) * dim;
+  float f[8];
+  float sum = 0.0f;
+  if (kCentered) {
+    for (int c = lane * 8; c < dim; c += 256) {
+      load8(xr + c, f);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) sum += f[i];
+    }
+  }
+  const float mu = kCentered ? warp_sum(sum) / dim : 0.0f;
+  float ss = 0.0f;
+  for (int c = lane * 8; c < dim; c += 256) {
+    load8(xr + c, f);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) ss += (f[i] - mu) * (f[i] - mu);
+  }
+  const float rs = rsqrtf(warp_sum(ss) / dim + eps);
+  for (int c = lane * 8; c < dim; c += 256) {
+    float w[8], bb[8];
+    load8(xr + c, f);
+    load8(weight + c, w);
+    if (kCentered) load8(bias + c, bb);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) f[i] = (f[i] - mu) * rs * w[i] + (kCentered ? bb[i] : 0.0f);
+    store8(y + size_t(row) * dim + c, f);
+  }
+  if (lane == 0) {
+    if (kCentered) mean[row] = mu;
+    rstd[row] = rs;
+  }
+}
+
+// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = w * dy; for RMSNorm
+// (mu = 0, no mean(g) term) this is rstd * (g - x * rstd^2 * mean(g * x)).
+template <bool kCentered>
+__global__ void norm_bwd_kernel(const bf16* __restrict dy, const bf16* __restrict x,
+                                const bf16* __restrict weight, const float* __restrict mean,
+                                const float* __restrict rstd, int rows, int dim,
+                                bf16* __restrict dx, float* __restrict dweight,
+                                float* __restrict dbias) {
+  extern __shared__ float acc[];  // [dim] dweight partials, then [dim] dbias partials
+  for (int c = threadIdx.x; c < dim * (kCentered ? 2 : 1); c += blockDim.x) acc[c] = 0.0f;
+  __syncthreads();
+  const int lane = threadIdx.x % 32;
+  for (int row = blockIdx.x * kWarpsPerBlock + threadIdx.x / 32; row < rows;
+       row += gridDim.x * kWarpsPerBlock) {
+    const bf16* xr = x + size_t(row) * dim;
+    const bf16* dyr = dy + size_t(row) * dim;
+    const float mu = kCentered ? mean[row] : 0.0f, rs = rstd[row];
+    float g_sum = 0.0f, gx_sum = 0.0f;
+    float f[8], d[8], w[8];
+    for (int c = lane * 8; c < dim; c += 256) {
+      load8(xr + c, f);
+      load8(dyr + c, d);
+      load8(weight + c, w);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const float xhat = (f[i] - mu) * rs;
+        g_sum += w[i] * d[i];
+        gx_sum += w[i] * d[i] * xhat;
+        atomicAdd(&acc[c + i], d[i] * xhat);
+        if (kCentered) atomicAdd(&acc[dim + c + i], d[i]);
+      }
+    }
+    const float g_mean = kCentered ? warp_sum(g_sum) / dim : 0.0f;
+    const float gx_mean = warp_sum(gx_sum) / dim;
+    for (int c = lane * 8; c < dim; c += 256) {
+      load8(xr + c, f);
+      load8(dyr + c, d);
+      load8(weight + c, w);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const float xhat = (f[i] - mu) * rs;
+        f[i] = rs * (w[i] * d[i] - g_mean - xhat * gx_mean);
+      }
+      store8(dx + size_t(row) * dim + c, f);
+    }
+  }
+  __syncthreads();
+  for (int c = threadIdx.x; c < dim; c += blockDim.x) {
+    atomicAdd(&dweight[c], acc[c]);
+    if (kCentered) atomicAdd(&dbias[c], acc[dim + c]);
+  }
+}
+
+void check_dim(int dim) {
+  if (dim % 8 || dim > 16384 || dim <= 0)
+    throw std::invalid_argument("norm: dim must be a positive multiple of 8, at most 16384");
+}
+
+template <bool kCentered>
+void launch_fwd(const bf16* x, const bf16* w, const bf16* b, int rows, int dim, float eps, bf16* y,
+                float* mean, float* rstd, cudaStream_t stream) {
+  check_dim(dim);
+  const unsigned grid = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
+  norm_fwd_kernel<kCentered><<<grid, 32 * kWarpsPerBlock, 0, stream>>>(x, w, b, rows, dim, eps, y,
+                                                                       mean, rstd);
+  CUDA_CHECK_LAUNCH();
+}
+
+template <bool kCentered>
+void launch_bwd(const bf16* dy, const bf16* x, const bf16* w, const float* mean, const float* rstd,
+                int rows, int dim, bf16* dx, float* dw, float* db, cudaStream_t stream) {
+  check_dim(dim);
+  const size_t smem = size_t(dim) * sizeof(float) * (kCentered ? 2 : 1);
+  CUDA_CHECK(cudaFuncSetAttribute(norm_bwd_kernel<kCentered>,
+                                  cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
+  int sms = 0, dev = 0;
+  CUDA_CHECK(cudaGetDevice(&dev));
+  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  // Enough blocks to fill the chip, few enough that the per-block atomics stay cheap.
+  const int grid = std::min((rows + kWarpsPerBlock - 1) / kWarpsPerBlock, 2 * sms);
+  norm_bwd_kernel<kCentered><<<grid, 32 * kWarpsPerBlock, smem, stream>>>(dy, x, w, mean, rstd,
+                                                                          rows, dim, dx, dw, db);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+void layernorm_forward(const bf16* x, const bf16* weight, const bf16* bias, int rows, int dim,
+                       float eps, bf16* y, float* mean, float* rstd, cudaStream_t stream) {
+  launch_fwd<true>(x, weight, bias, rows, dim, eps, y, mean, rstd, stream);
+}
+
+void layernorm_backward(const bf16* dy, const bf16* x, const bf16* weight, const float* mean,
+                        const float* rstd, int rows, int dim, bf16* dx, float* dweight,
+                        float* dbias, cudaStream_t stream) {
+  launch_bwd<true>(dy, x, weight, mean, rstd, rows, dim, dx, dweight, dbias, stream);
+}
+
+void rmsnorm_forward(const bf16* x, const bf16* weight, int rows, int dim, float eps, bf16* y,
+                     float* rstd, cudaStream_t stream) {
+  launch_fwd<false>(x, weight, nullptr, rows, dim, eps, y, nullptr, rstd, stream);
+}
+
+void rmsnorm_backward(const bf16* dy, const bf16* x, const bf16* weight, const float* rstd,
+                      int rows, int dim, bf16* dx, float* dweight, cudaStream_t stream) {
+  launch_bwd<false>(dy, x, weight, nullptr, rstd, rows, dim, dx, dweight, nullptr, stream);
+}
+
+}  // namespace parallax::gpu
