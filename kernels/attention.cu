@@ -9,6 +9,9 @@
 // atomics on dk/dv), walks the query tiles from the diagonal down in steps of
 // 32, recomputes P from lse, accumulates dK and dV in registers and adds dQ
 // into an fp32 buffer with atomics (one extra pass converts it to bf16).
+// Tiles stream in with cp.async, two shared-memory stages deep (the next tile
+// loads while this one computes); fragments come out of shared memory with
+// ldmatrix (.trans gives V^T, Q^T, dO^T, K^T without transposed copies).
 // mma.sync rather than wgmma: one code path for sm_80/sm_90 and fragment
 // layouts that are documented element by element; wgmma is the next step.
 #include "kernels/attention.h"
@@ -46,50 +49,60 @@ __device__ __forceinline__ void mma16816(float (&c)[4], const uint32_t (&a)[4], 
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-// A fragment of a 16x16 tile at (row0, col0) of a row-major smem array of pitch p.
-// Lane (g = lane/4, t = lane%4) holds rows g, g+8 and columns 2t, 2t+1, 2t+8, 2t+9.
-__device__ __forceinline__ void load_a(uint32_t (&a)[4], const bf16* base, int pitch, int g,
-                                       int t) {
-  const bf16* p = base + g * pitch + 2 * t;
-  a[0] = ld32(p);
-  a[1] = ld32(p + 8 * pitch);
-  a[2] = ld32(p + 8);
-  a[3] = ld32(p + 8 * pitch + 8);
+// ldmatrix: lane l supplies the address of row (l % 8) of 8x8 matrix (l / 8);
+// register i receives matrix i in the mma fragment layout (.trans: transposed).
+__device__ __forceinline__ void ldsm_x4(uint32_t (&r)[4], const bf16* p) {
+  const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(a));
 }
 
-// B fragment (16 k x 8 n) from an array stored n-major: element (k, n) at base[n * pitch + k].
-__device__ __forceinline__ void load_b(uint32_t& b0, uint32_t& b1, const bf16* base, int pitch,
-                                       int g, int t) {
-  const bf16* p = base + g * pitch + 2 * t;
-  b0 = ld32(p);
-  b1 = ld32(p + 8);
+__device__ __forceinline__ void ldsm_x4_t(uint32_t (&r)[4], const bf16* p) {
+  const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(a));
 }
 
-// Copy rows [row0, row0 + rows) of a [seq, stride] bf16 tensor (head at col offset
-// already applied) into smem, row-major with pitch `pitch`; rows past seq are zero.
+// A fragment of the 16x16 tile at base (row-major, pitch p).
+__device__ __forceinline__ void load_a(uint32_t (&a)[4], const bf16* base, int pitch, int lane) {
+  ldsm_x4(a, base + (((lane >> 3) & 1) * 8 + (lane & 7)) * pitch + (lane >> 4) * 8);
+}
+
+// B fragments of two adjacent 8-wide n tiles (16 k x 16 n) from n-major storage,
+// element (k, n) at base[n * pitch + k]: b[0..1] for n 0..7, b[2..3] for n 8..15.
+__device__ __forceinline__ void load_b_nmajor(uint32_t (&b)[4], const bf16* base, int pitch,
+                                              int lane) {
+  ldsm_x4(b, base + ((lane >> 4) * 8 + (lane & 7)) * pitch + ((lane >> 3) & 1) * 8);
+}
+
+// Same from k-major storage, element (k, n) at base[k * pitch + n] (ldmatrix.trans).
+__device__ __forceinline__ void load_b_kmajor(uint32_t (&b)[4], const bf16* base, int pitch,
+                                              int lane) {
+  ldsm_x4_t(b, base + (((lane >> 3) & 1) * 8 + (lane & 7)) * pitch + (lane >> 4) * 8);
+}
+
+// 16-byte global -> shared copy that bypasses registers; zero-fills when !pred.
+__device__ __forceinline__ void cp_async16(bf16* dst, const bf16* src, bool pred) {
+  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src),
+               "r"(pred ? 16 : 0));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
+__device__ __forceinline__ void cp_async_wait_1() {
+  asm volatile("cp.async.wait_group 1;\n" ::: "memory");
+}
+
+// Start copying rows [row0, row0 + rows) of a [seq, stride] bf16 tensor (head
+// offset applied) into smem, row-major with pitch `pitch`; rows past seq are zero.
 template <int D>
-__device__ __forceinline__ void load_rows(bf16* dst, int pitch, const bf16* src, size_t stride,
-                                          int row0, int rows, int seq) {
+__device__ __forceinline__ void load_rows_async(bf16* dst, int pitch, const bf16* src,
+                                                size_t stride, int row0, int rows, int seq) {
   for (int idx = threadIdx.x; idx < rows * (D / 8); idx += blockDim.x) {
     const int r = idx / (D / 8), c8 = (idx % (D / 8)) * 8;
-    uint4 val = make_uint4(0, 0, 0, 0);
-    if (row0 + r < seq) val = *reinterpret_cast<const uint4*>(src + (row0 + r) * stride + c8);
-    *reinterpret_cast<uint4*>(dst + r * pitch + c8) = val;
-  }
-}
-
-// Same rows, stored transposed: dst[c * pitch + r]. Lanes walk rows fastest so the
-// 16-bit smem stores of a warp hit consecutive addresses.
-template <int D>
-__device__ __forceinline__ void load_rows_t(bf16* dst, int pitch, const bf16* src, size_t stride,
-                                            int row0, int rows, int seq) {
-  for (int idx = threadIdx.x; idx < rows * (D / 8); idx += blockDim.x) {
-    const int r = idx % rows, c8 = (idx / rows) * 8;
-    uint4 val = make_uint4(0, 0, 0, 0);
-    if (row0 + r < seq) val = *reinterpret_cast<const uint4*>(src + (row0 + r) * stride + c8);
-    const bf16* e = reinterpret_cast<const bf16*>(&val);
-#pragma unroll
-    for (int i = 0; i < 8; ++i) dst[(c8 + i) * pitch + r] = e[i];
+    const bool ok = row0 + r < seq;
+    cp_async16(dst + r * pitch + c8, ok ? src + (row0 + r) * stride + c8 : src, ok);
   }
 }
 
@@ -99,14 +112,21 @@ constexpr int kFwdRows = 64;  // query rows per block (4 warps x 16)
 constexpr int kKeys = 64;     // keys per tile
 
 template <int D>
+struct FwdSmem {
+  static constexpr int P = D + 8;  // row pitch (16-byte rows, conflict-free ldmatrix)
+  static constexpr int stage = 2 * kKeys * P;  // K then V, bf16 elements
+  static constexpr size_t bytes = size_t(2) * stage * 2;  // two stages
+};
+
+template <int D>
 __global__ void __launch_bounds__(128)
     flash_fwd_kernel(const bf16* __restrict q, const bf16* __restrict k,
                      const bf16* __restrict v, bf16* __restrict out, float* __restrict lse,
                      int seq, int q_heads, int kv_heads, float scale_log2) {
-  constexpr int KP = D + 8;      // k_s pitch (pad: conflict-free fragment reads)
-  constexpr int VP = kKeys + 8;  // vt_s pitch
-  __shared__ __align__(16) bf16 k_s[kKeys * KP];
-  __shared__ __align__(16) bf16 vt_s[D * VP];
+  using L = FwdSmem<D>;
+  constexpr int P = L::P;
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  bf16* sm = reinterpret_cast<bf16*>(smem_raw);
 
   const int qb = gridDim.x - 1 - blockIdx.x;  // heaviest (longest) blocks first
   const int h = blockIdx.y, b = blockIdx.z, hk = h / (q_heads / kv_heads);
@@ -117,6 +137,15 @@ __global__ void __launch_bounds__(128)
   const bf16* vg = v + size_t(b) * seq * ks + size_t(hk) * D;
   const int row0 = qb * kFwdRows + warp * 16;
   const int ra = row0 + g, rb = row0 + g + 8;
+  const int n_tiles = qb + 1;  // causal: key tiles 0..qb (tile size = row block size)
+
+  auto issue = [&](int j) {
+    bf16* st = sm + (j & 1) * L::stage;
+    load_rows_async<D>(st, P, kg, ks, j * kKeys, kKeys, seq);
+    load_rows_async<D>(st + kKeys * P, P, vg, ks, j * kKeys, kKeys, seq);
+  };
+  issue(0);
+  cp_async_commit();
 
   uint32_t qf[D / 16][4];
 #pragma unroll
@@ -132,24 +161,26 @@ __global__ void __launch_bounds__(128)
   for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.0f;
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
 
-  const int n_tiles = (qb * kFwdRows + kFwdRows + kKeys - 1) / kKeys;
   for (int j = 0; j < n_tiles; ++j) {
-    __syncthreads();  // everyone is done with the previous tile
-    load_rows<D>(k_s, KP, kg, ks, j * kKeys, kKeys, seq);
-    load_rows_t<D>(vt_s, VP, vg, ks, j * kKeys, kKeys, seq);
+    if (j + 1 < n_tiles) issue(j + 1);  // prefetch the next tile into the other stage
+    cp_async_commit();
+    cp_async_wait_1();  // tile j has landed (only the newest group may be in flight)
     __syncthreads();
+    const bf16* k_s = sm + (j & 1) * L::stage;
+    const bf16* v_s = k_s + kKeys * P;
 
     float s[kKeys / 8][4];
 #pragma unroll
-    for (int nt = 0; nt < kKeys / 8; ++nt) {
-      s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
+    for (int nt = 0; nt < kKeys / 8; ++nt) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
 #pragma unroll
-      for (int kk = 0; kk < D / 16; ++kk) {
-        uint32_t b0, b1;
-        load_b(b0, b1, k_s + nt * 8 * KP + kk * 16, KP, g, t);
-        mma16816(s[nt], qf[kk], b0, b1);
+    for (int kk = 0; kk < D / 16; ++kk)
+#pragma unroll
+      for (int nt = 0; nt < kKeys / 8; nt += 2) {
+        uint32_t bf[4];
+        load_b_nmajor(bf, k_s + nt * 8 * P + kk * 16, P, lane);
+        mma16816(s[nt], qf[kk], bf[0], bf[1]);
+        mma16816(s[nt + 1], qf[kk], bf[2], bf[3]);
       }
-    }
     // Scale into the log2 domain, mask future keys and keys past the end.
     float mx[2] = {m[0], m[1]};
 #pragma unroll
@@ -194,12 +225,14 @@ __global__ void __launch_bounds__(128)
                               pack_bf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
                               pack_bf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
 #pragma unroll
-      for (int dt = 0; dt < D / 8; ++dt) {
-        uint32_t b0, b1;
-        load_b(b0, b1, vt_s + dt * 8 * VP + kk * 16, VP, g, t);
-        mma16816(o[dt], pa, b0, b1);
+      for (int dt = 0; dt < D / 8; dt += 2) {
+        uint32_t bf[4];
+        load_b_kmajor(bf, v_s + kk * 16 * P + dt * 8, P, lane);
+        mma16816(o[dt], pa, bf[0], bf[1]);
+        mma16816(o[dt + 1], pa, bf[2], bf[3]);
       }
     }
+    __syncthreads();  // stage j & 1 is refilled by the next iteration's prefetch
   }
 
 #pragma unroll
@@ -253,19 +286,15 @@ __global__ void attention_delta_kernel(const bf16* __restrict dout, const bf16* 
 
 template <int D>
 struct BwdSmem {
-  static constexpr int RP = D + 8;             // pitch of row-major [rows][D] tiles
-  static constexpr int QTP = kBwdRows + 8;     // pitch of transposed [D][32] tiles
-  static constexpr int KTP = kBwdKeys + 8;     // pitch of transposed [D][64] / ds [32][64]
-  static constexpr int q = 0;                                  // [32][RP]
-  static constexpr int qt = q + kBwdRows * RP;                 // [D][QTP]
-  static constexpr int dout = qt + D * QTP;                    // [32][RP]
-  static constexpr int doutt = dout + kBwdRows * RP;           // [D][QTP]
-  static constexpr int k = doutt + D * QTP;                    // [64][RP]
-  static constexpr int v = k + kBwdKeys * RP;                  // [64][RP]
-  static constexpr int kt = v + kBwdKeys * RP;                 // [D][KTP]
-  static constexpr int ds = kt + D * KTP;                      // [32][KTP]
-  static constexpr int end = ds + kBwdRows * KTP;              // bf16 elements
-  static constexpr size_t bytes = size_t(end) * 2 + 2 * kBwdRows * sizeof(float);
+  static constexpr int RP = D + 8;          // pitch of row-major [rows][D] tiles
+  static constexpr int SP = kBwdKeys + 8;   // pitch of ds [32][64]
+  static constexpr int k = 0;                          // [64][RP]
+  static constexpr int v = k + kBwdKeys * RP;          // [64][RP]
+  static constexpr int ds = v + kBwdKeys * RP;         // [32][SP]
+  static constexpr int stage0 = ds + kBwdRows * SP;    // two stages of q [32][RP], dO [32][RP]
+  static constexpr int stage = 2 * kBwdRows * RP;
+  static constexpr int end = stage0 + 2 * stage;       // bf16 elements
+  static constexpr size_t bytes = size_t(end) * 2 + 2 * 2 * kBwdRows * sizeof(float);
 };
 
 template <int D>
@@ -276,10 +305,10 @@ __global__ void __launch_bounds__(128)
                      float* __restrict dq_acc, bf16* __restrict dk, bf16* __restrict dv, int seq,
                      int q_heads, int kv_heads, float scale) {
   using L = BwdSmem<D>;
+  constexpr int RP = L::RP, SP = L::SP;
   extern __shared__ __align__(16) unsigned char smem_raw[];
   bf16* sm = reinterpret_cast<bf16*>(smem_raw);
-  float* lse_s = reinterpret_cast<float*>(sm + L::end);
-  float* delta_s = lse_s + kBwdRows;
+  float* stats = reinterpret_cast<float*>(sm + L::end);  // [2 stages][lse 32 | delta 32]
 
   const int kb = blockIdx.x, hk = blockIdx.y, b = blockIdx.z;
   const int group = q_heads / kv_heads;
@@ -290,9 +319,29 @@ __global__ void __launch_bounds__(128)
 
   const bf16* kg = k + size_t(b) * seq * ks + size_t(hk) * D;
   const bf16* vg = v + size_t(b) * seq * ks + size_t(hk) * D;
-  load_rows<D>(sm + L::k, L::RP, kg, ks, key0, kBwdKeys, seq);
-  load_rows<D>(sm + L::v, L::RP, vg, ks, key0, kBwdKeys, seq);
-  load_rows_t<D>(sm + L::kt, L::KTP, kg, ks, key0, kBwdKeys, seq);
+  load_rows_async<D>(sm + L::k, RP, kg, ks, key0, kBwdKeys, seq);
+  load_rows_async<D>(sm + L::v, RP, vg, ks, key0, kBwdKeys, seq);
+
+  // Work items: (q head of the group, query tile) from the diagonal down.
+  const int q_first = key0 / kBwdRows;
+  const int n_q = (seq + kBwdRows - 1) / kBwdRows - q_first;
+  const int n_items = group * n_q;
+  auto issue = [&](int item) {
+    const int h = hk * group + item / n_q, q0 = (q_first + item % n_q) * kBwdRows;
+    bf16* st = sm + L::stage0 + (item & 1) * L::stage;
+    const size_t off = size_t(b) * seq * qs + size_t(h) * D;
+    load_rows_async<D>(st, RP, q + off, qs, q0, kBwdRows, seq);
+    load_rows_async<D>(st + kBwdRows * RP, RP, dout + off, qs, q0, kBwdRows, seq);
+    if (threadIdx.x < kBwdRows) {
+      const int i = q0 + threadIdx.x;
+      const size_t r = (size_t(b) * q_heads + h) * seq + i;
+      float* sst = stats + (item & 1) * 2 * kBwdRows;
+      sst[threadIdx.x] = i < seq ? lse[r] * kLog2e : 0.0f;
+      sst[kBwdRows + threadIdx.x] = i < seq ? delta[r] : 0.0f;
+    }
+  };
+  issue(0);
+  cp_async_commit();  // group 0: K, V and the first q / dO tile
 
   float dk_acc[D / 8][4], dv_acc[D / 8][4];
 #pragma unroll
@@ -302,125 +351,119 @@ __global__ void __launch_bounds__(128)
 
   const int wkey = warp * 16;  // this warp's keys within the block
   const int key_a = key0 + wkey + g, key_b = key_a + 8;
-  const int n_qtiles = (seq + kBwdRows - 1) / kBwdRows;
 
-  for (int hg = 0; hg < group; ++hg) {
-    const int h = hk * group + hg;
-    const bf16* qg = q + size_t(b) * seq * qs + size_t(h) * D;
-    const bf16* dog = dout + size_t(b) * seq * qs + size_t(h) * D;
-    const float* lg = lse + (size_t(b) * q_heads + h) * seq;
-    const float* dg = delta + (size_t(b) * q_heads + h) * seq;
-    float* dqg = dq_acc + size_t(b) * seq * qs + size_t(h) * D;
+  for (int item = 0; item < n_items; ++item) {
+    if (item + 1 < n_items) issue(item + 1);
+    cp_async_commit();
+    cp_async_wait_1();
+    __syncthreads();
+    const int h = hk * group + item / n_q, q0 = (q_first + item % n_q) * kBwdRows;
+    const bf16* q_s = sm + L::stage0 + (item & 1) * L::stage;
+    const bf16* do_s = q_s + kBwdRows * RP;
+    const float* lse_s = stats + (item & 1) * 2 * kBwdRows;
+    const float* delta_s = lse_s + kBwdRows;
 
-    for (int qt = key0 / kBwdRows; qt < n_qtiles; ++qt) {
-      const int q0 = qt * kBwdRows;
-      __syncthreads();  // previous tile's smem reads are done
-      load_rows<D>(sm + L::q, L::RP, qg, qs, q0, kBwdRows, seq);
-      load_rows_t<D>(sm + L::qt, L::QTP, qg, qs, q0, kBwdRows, seq);
-      load_rows<D>(sm + L::dout, L::RP, dog, qs, q0, kBwdRows, seq);
-      load_rows_t<D>(sm + L::doutt, L::QTP, dog, qs, q0, kBwdRows, seq);
-      if (threadIdx.x < kBwdRows) {
-        const int i = q0 + threadIdx.x;
-        lse_s[threadIdx.x] = i < seq ? lg[i] * kLog2e : 0.0f;
-        delta_s[threadIdx.x] = i < seq ? dg[i] : 0.0f;
+    // S^T = K Q^T and dP^T = V dO^T for this warp's 16 keys x 32 queries.
+    float st[kBwdRows / 8][4], dpt[kBwdRows / 8][4];
+#pragma unroll
+    for (int nt = 0; nt < kBwdRows / 8; ++nt)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) st[nt][e] = dpt[nt][e] = 0.0f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      uint32_t ka[4], va[4];
+      load_a(ka, sm + L::k + wkey * RP + kk * 16, RP, lane);
+      load_a(va, sm + L::v + wkey * RP + kk * 16, RP, lane);
+#pragma unroll
+      for (int nt = 0; nt < kBwdRows / 8; nt += 2) {
+        uint32_t bf[4];
+        load_b_nmajor(bf, q_s + nt * 8 * RP + kk * 16, RP, lane);
+        mma16816(st[nt], ka, bf[0], bf[1]);
+        mma16816(st[nt + 1], ka, bf[2], bf[3]);
+        load_b_nmajor(bf, do_s + nt * 8 * RP + kk * 16, RP, lane);
+        mma16816(dpt[nt], va, bf[0], bf[1]);
+        mma16816(dpt[nt + 1], va, bf[2], bf[3]);
       }
-      __syncthreads();
-
-      // S^T = K Q^T and dP^T = V dO^T for this warp's 16 keys x 32 queries.
-      float st[kBwdRows / 8][4], dpt[kBwdRows / 8][4];
+    }
+    // P^T = exp(scale S^T - lse), masked; dS^T = P^T (dP^T - delta) * scale.
 #pragma unroll
-      for (int nt = 0; nt < kBwdRows / 8; ++nt)
+    for (int nt = 0; nt < kBwdRows / 8; ++nt)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) st[nt][e] = dpt[nt][e] = 0.0f;
+      for (int e = 0; e < 4; ++e) {
+        const int qi = nt * 8 + 2 * t + (e & 1);
+        const int key = e < 2 ? key_a : key_b;
+        const bool live = key <= q0 + qi && q0 + qi < seq && key < seq;
+        const float p = live ? exp2f(st[nt][e] * scale_log2 - lse_s[qi]) : 0.0f;
+        st[nt][e] = p;
+        dpt[nt][e] = p * (dpt[nt][e] - delta_s[qi]) * scale;
+      }
+    // dV += P^T dO, dK += dS^T Q (A operands straight from the C fragments).
 #pragma unroll
-      for (int kk = 0; kk < D / 16; ++kk) {
-        uint32_t ka[4], va[4];
-        load_a(ka, sm + L::k + wkey * L::RP + kk * 16, L::RP, g, t);
-        load_a(va, sm + L::v + wkey * L::RP + kk * 16, L::RP, g, t);
+    for (int kk = 0; kk < kBwdRows / 16; ++kk) {
+      const uint32_t pa[4] = {pack_bf16(st[2 * kk][0], st[2 * kk][1]),
+                              pack_bf16(st[2 * kk][2], st[2 * kk][3]),
+                              pack_bf16(st[2 * kk + 1][0], st[2 * kk + 1][1]),
+                              pack_bf16(st[2 * kk + 1][2], st[2 * kk + 1][3])};
+      const uint32_t da[4] = {pack_bf16(dpt[2 * kk][0], dpt[2 * kk][1]),
+                              pack_bf16(dpt[2 * kk][2], dpt[2 * kk][3]),
+                              pack_bf16(dpt[2 * kk + 1][0], dpt[2 * kk + 1][1]),
+                              pack_bf16(dpt[2 * kk + 1][2], dpt[2 * kk + 1][3])};
 #pragma unroll
-        for (int nt = 0; nt < kBwdRows / 8; ++nt) {
-          uint32_t b0, b1;
-          load_b(b0, b1, sm + L::q + nt * 8 * L::RP + kk * 16, L::RP, g, t);
-          mma16816(st[nt], ka, b0, b1);
-          load_b(b0, b1, sm + L::dout + nt * 8 * L::RP + kk * 16, L::RP, g, t);
-          mma16816(dpt[nt], va, b0, b1);
+      for (int dt = 0; dt < D / 8; dt += 2) {
+        uint32_t bf[4];
+        load_b_kmajor(bf, do_s + kk * 16 * RP + dt * 8, RP, lane);
+        mma16816(dv_acc[dt], pa, bf[0], bf[1]);
+        mma16816(dv_acc[dt + 1], pa, bf[2], bf[3]);
+        load_b_kmajor(bf, q_s + kk * 16 * RP + dt * 8, RP, lane);
+        mma16816(dk_acc[dt], da, bf[0], bf[1]);
+        mma16816(dk_acc[dt + 1], da, bf[2], bf[3]);
+      }
+    }
+    // dS (query-major) to smem for dQ = dS K.
+    bf16* ds_s = sm + L::ds;
+#pragma unroll
+    for (int nt = 0; nt < kBwdRows / 8; ++nt)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int qi = nt * 8 + 2 * t + (e & 1);
+        const int kl = wkey + g + (e < 2 ? 0 : 8);
+        ds_s[qi * SP + kl] = __float2bfloat16_rn(dpt[nt][e]);
+      }
+    __syncthreads();
+    // dQ tile [32 x D]: warp w takes query rows (w % 2) * 16, columns (w / 2) * D / 2.
+    {
+      const int qr = (warp % 2) * 16, dc = (warp / 2) * (D / 2);
+      float dq[D / 16][4];
+#pragma unroll
+      for (int nt = 0; nt < D / 16; ++nt) dq[nt][0] = dq[nt][1] = dq[nt][2] = dq[nt][3] = 0.0f;
+#pragma unroll
+      for (int kk = 0; kk < kBwdKeys / 16; ++kk) {
+        uint32_t a[4];
+        load_a(a, ds_s + qr * SP + kk * 16, SP, lane);
+#pragma unroll
+        for (int nt = 0; nt < D / 16; nt += 2) {
+          uint32_t bf[4];
+          load_b_kmajor(bf, sm + L::k + kk * 16 * RP + dc + nt * 8, RP, lane);
+          mma16816(dq[nt], a, bf[0], bf[1]);
+          mma16816(dq[nt + 1], a, bf[2], bf[3]);
         }
       }
-      // P^T = exp(scale S^T - lse), masked; dS^T = P^T (dP^T - delta) * scale.
+      float* dqg = dq_acc + size_t(b) * seq * qs + size_t(h) * D;
+      const int qa = q0 + qr + g, qb = qa + 8;
 #pragma unroll
-      for (int nt = 0; nt < kBwdRows / 8; ++nt)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int qi = nt * 8 + 2 * t + (e & 1);
-          const int key = e < 2 ? key_a : key_b;
-          const bool live = key <= q0 + qi && q0 + qi < seq && key < seq;
-          const float p = live ? exp2f(st[nt][e] * scale_log2 - lse_s[qi]) : 0.0f;
-          st[nt][e] = p;
-          dpt[nt][e] = p * (dpt[nt][e] - delta_s[qi]) * scale;
+      for (int nt = 0; nt < D / 16; ++nt) {
+        const int c = dc + nt * 8 + 2 * t;
+        if (qa < seq) {
+          atomicAdd(dqg + qa * qs + c, dq[nt][0]);
+          atomicAdd(dqg + qa * qs + c + 1, dq[nt][1]);
         }
-      // dV += P^T dO, dK += dS^T Q (A operands straight from the C fragments).
-#pragma unroll
-      for (int kk = 0; kk < kBwdRows / 16; ++kk) {
-        const uint32_t pa[4] = {pack_bf16(st[2 * kk][0], st[2 * kk][1]),
-                                pack_bf16(st[2 * kk][2], st[2 * kk][3]),
-                                pack_bf16(st[2 * kk + 1][0], st[2 * kk + 1][1]),
-                                pack_bf16(st[2 * kk + 1][2], st[2 * kk + 1][3])};
-        const uint32_t da[4] = {pack_bf16(dpt[2 * kk][0], dpt[2 * kk][1]),
-                                pack_bf16(dpt[2 * kk][2], dpt[2 * kk][3]),
-                                pack_bf16(dpt[2 * kk + 1][0], dpt[2 * kk + 1][1]),
-                                pack_bf16(dpt[2 * kk + 1][2], dpt[2 * kk + 1][3])};
-#pragma unroll
-        for (int dt = 0; dt < D / 8; ++dt) {
-          uint32_t b0, b1;
-          load_b(b0, b1, sm + L::doutt + dt * 8 * L::QTP + kk * 16, L::QTP, g, t);
-          mma16816(dv_acc[dt], pa, b0, b1);
-          load_b(b0, b1, sm + L::qt + dt * 8 * L::QTP + kk * 16, L::QTP, g, t);
-          mma16816(dk_acc[dt], da, b0, b1);
-        }
-      }
-      // dS (query-major) to smem for dQ = dS K.
-      bf16* ds_s = sm + L::ds;
-#pragma unroll
-      for (int nt = 0; nt < kBwdRows / 8; ++nt)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int qi = nt * 8 + 2 * t + (e & 1);
-          const int kl = wkey + g + (e < 2 ? 0 : 8);
-          ds_s[qi * L::KTP + kl] = __float2bfloat16_rn(dpt[nt][e]);
-        }
-      __syncthreads();
-      // dQ tile [32 x D]: warp w takes query rows (w % 2) * 16, columns (w / 2) * D / 2.
-      {
-        const int qr = (warp % 2) * 16, dc = (warp / 2) * (D / 2);
-        float dq[D / 16][4];
-#pragma unroll
-        for (int nt = 0; nt < D / 16; ++nt) dq[nt][0] = dq[nt][1] = dq[nt][2] = dq[nt][3] = 0.0f;
-#pragma unroll
-        for (int kk = 0; kk < kBwdKeys / 16; ++kk) {
-          uint32_t a[4];
-          load_a(a, ds_s + qr * L::KTP + kk * 16, L::KTP, g, t);
-#pragma unroll
-          for (int nt = 0; nt < D / 16; ++nt) {
-            uint32_t b0, b1;
-            load_b(b0, b1, sm + L::kt + (dc + nt * 8) * L::KTP + kk * 16, L::KTP, g, t);
-            mma16816(dq[nt], a, b0, b1);
-          }
-        }
-        const int qa = q0 + qr + g, qb = qa + 8;
-#pragma unroll
-        for (int nt = 0; nt < D / 16; ++nt) {
-          const int c = dc + nt * 8 + 2 * t;
-          if (qa < seq) {
-            atomicAdd(dqg + qa * qs + c, dq[nt][0]);
-            atomicAdd(dqg + qa * qs + c + 1, dq[nt][1]);
-          }
-          if (qb < seq) {
-            atomicAdd(dqg + qb * qs + c, dq[nt][2]);
-            atomicAdd(dqg + qb * qs + c + 1, dq[nt][3]);
-          }
+        if (qb < seq) {
+          atomicAdd(dqg + qb * qs + c, dq[nt][2]);
+          atomicAdd(dqg + qb * qs + c + 1, dq[nt][3]);
         }
       }
     }
+    __syncthreads();  // ds_s and this stage are rewritten next
   }
 
   bf16* dkg = dk + size_t(b) * seq * ks + size_t(hk) * D;
@@ -461,20 +504,27 @@ void launch_bwd(const bf16* dout, const bf16* q, const bf16* k, const bf16* v, c
   CUDA_CHECK_LAUNCH();
 }
 
+template <int D>
+void launch_fwd(const bf16* q, const bf16* k, const bf16* v, const AttentionShape& s, bf16* out,
+                float* lse, cudaStream_t stream) {
+  const size_t smem = FwdSmem<D>::bytes;
+  CUDA_CHECK(cudaFuncSetAttribute(flash_fwd_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(smem)));
+  const dim3 grid((s.seq + kFwdRows - 1) / kFwdRows, s.q_heads, s.batch);
+  flash_fwd_kernel<D><<<grid, 128, smem, stream>>>(q, k, v, out, lse, s.seq, s.q_heads, s.kv_heads,
+                                                   kLog2e / std::sqrt(float(D)));
+  CUDA_CHECK_LAUNCH();
+}
+
 }  // namespace
 
 void flash_attention_forward(const bf16* q, const bf16* k, const bf16* v, const AttentionShape& s,
                              bf16* out, float* lse, cudaStream_t stream) {
   check_shape(s);
-  const dim3 grid((s.seq + kFwdRows - 1) / kFwdRows, s.q_heads, s.batch);
-  const float scale_log2 = kLog2e / std::sqrt(float(s.head_dim));
   if (s.head_dim == 64)
-    flash_fwd_kernel<64><<<grid, 128, 0, stream>>>(q, k, v, out, lse, s.seq, s.q_heads,
-                                                   s.kv_heads, scale_log2);
+    launch_fwd<64>(q, k, v, s, out, lse, stream);
   else
-    flash_fwd_kernel<128><<<grid, 128, 0, stream>>>(q, k, v, out, lse, s.seq, s.q_heads,
-                                                    s.kv_heads, scale_log2);
-  CUDA_CHECK_LAUNCH();
+    launch_fwd<128>(q, k, v, s, out, lse, stream);
 }
 
 size_t flash_attention_backward_workspace_bytes(const AttentionShape& s) {

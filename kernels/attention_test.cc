@@ -57,7 +57,9 @@ INSTANTIATE_TEST_SUITE_P(Shapes, FlashAttentionTest,
                          ::testing::Values(AttentionShape{2, 256, 4, 4, 64},
                                            AttentionShape{1, 200, 8, 2, 128},
                                            AttentionShape{1, 130, 4, 1, 64},
-                                           AttentionShape{1, 64, 2, 2, 128}));
+                                           AttentionShape{1, 64, 2, 2, 128},
+                                           AttentionShape{1, 1000, 4, 2, 64},
+                                           AttentionShape{1, 1024, 2, 1, 128}));
 
 }  // namespace
 }  // namespace parallax::gpu

@@ -81,54 +81,88 @@ __global__ void norm_fwd_kernel(const bf16* __restrict x, const bf16* __restrict
 
 // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = w * dy; for RMSNorm
 // (mu = 0, no mean(g) term) this is rstd * (g - x * rstd^2 * mean(g * x)).
+// One warp per row, no shared memory.
 template <bool kCentered>
-__global__ void norm_bwd_kernel(const bf16* __restrict dy, const bf16* __restrict x,
-                                const bf16* __restrict weight, const float* __restrict mean,
-                                const float* __restrict rstd, int rows, int dim,
-                                bf16* __restrict dx, float* __restrict dweight,
-                                float* __restrict dbias) {
-  extern __shared__ float acc[];  // [dim] dweight partials, then [dim] dbias partials
-  for (int c = threadIdx.x; c < dim * (kCentered ? 2 : 1); c += blockDim.x) acc[c] = 0.0f;
-  __syncthreads();
-  const int lane = threadIdx.x % 32;
-  for (int row = blockIdx.x * kWarpsPerBlock + threadIdx.x / 32; row < rows;
-       row += gridDim.x * kWarpsPerBlock) {
-    const bf16* xr = x + size_t(row) * dim;
-    const bf16* dyr = dy + size_t(row) * dim;
-    const float mu = kCentered ? mean[row] : 0.0f, rs = rstd[row];
-    float g_sum = 0.0f, gx_sum = 0.0f;
-    float f[8], d[8], w[8];
-    for (int c = lane * 8; c < dim; c += 256) {
-      load8(xr + c, f);
-      load8(dyr + c, d);
-      load8(weight + c, w);
+__global__ void norm_bwd_dx_kernel(const bf16* __restrict dy, const bf16* __restrict x,
+                                   const bf16* __restrict weight, const float* __restrict mean,
+                                   const float* __restrict rstd, int rows, int dim,
+                                   bf16* __restrict dx) {
+  const int row = blockIdx.x * kWarpsPerBlock + threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (row >= rows) return;
+  const bf16* xr = x + size_t(row) * dim;
+  const bf16* dyr = dy + size_t(row) * dim;
+  const float mu = kCentered ? mean[row] : 0.0f, rs = rstd[row];
+  float g_sum = 0.0f, gx_sum = 0.0f;
+  float f[8], d[8], w[8];
+  for (int c = lane * 8; c < dim; c += 256) {
+    load8(xr + c, f);
+    load8(dyr + c, d);
+    load8(weight + c, w);
 #pragma unroll
-      for (int i = 0; i < 8; ++i) {
-        const float xhat = (f[i] - mu) * rs;
-        g_sum += w[i] * d[i];
-        gx_sum += w[i] * d[i] * xhat;
-        atomicAdd(&acc[c + i], d[i] * xhat);
-        if (kCentered) atomicAdd(&acc[dim + c + i], d[i]);
-      }
-    }
-    const float g_mean = kCentered ? warp_sum(g_sum) / dim : 0.0f;
-    const float gx_mean = warp_sum(gx_sum) / dim;
-    for (int c = lane * 8; c < dim; c += 256) {
-      load8(xr + c, f);
-      load8(dyr + c, d);
-      load8(weight + c, w);
-#pragma unroll
-      for (int i = 0; i < 8; ++i) {
-        const float xhat = (f[i] - mu) * rs;
-        f[i] = rs * (w[i] * d[i] - g_mean - xhat * gx_mean);
-      }
-      store8(dx + size_t(row) * dim + c, f);
+    for (int i = 0; i < 8; ++i) {
+      g_sum += w[i] * d[i];
+      gx_sum += w[i] * d[i] * (f[i] - mu) * rs;
     }
   }
+  const float g_mean = kCentered ? warp_sum(g_sum) / dim : 0.0f;
+  const float gx_mean = warp_sum(gx_sum) / dim;
+  for (int c = lane * 8; c < dim; c += 256) {
+    load8(xr + c, f);
+    load8(dyr + c, d);
+    load8(weight + c, w);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) f[i] = rs * (w[i] * d[i] - g_mean - (f[i] - mu) * rs * gx_mean);
+    store8(dx + size_t(row) * dim + c, f);
+  }
+}
+
+// dweight[c] += sum_r dy[r, c] * xhat[r, c], dbias[c] += sum_r dy[r, c]: a column
+// reduction. Block (32, 8) covers 256 columns (8 per thread, 16-byte loads) of
+// one chunk of rows; the 8 row lanes meet in shared memory, then one atomic per
+// column per block goes to the global fp32 gradient.
+constexpr int kColThreads = 32, kRowThreads = 8;
+
+template <bool kCentered>
+__global__ void norm_bwd_dweight_kernel(const bf16* __restrict dy, const bf16* __restrict x,
+                                        const float* __restrict mean,
+                                        const float* __restrict rstd, int rows, int dim,
+                                        int rows_per_block, float* __restrict dweight,
+                                        float* __restrict dbias) {
+  __shared__ float s_dw[kRowThreads][8][kColThreads], s_db[kRowThreads][8][kColThreads];
+  const int tx = threadIdx.x, ty = threadIdx.y;
+  const int c = (blockIdx.x * kColThreads + tx) * 8;
+  const int r0 = blockIdx.y * rows_per_block, r1 = min(rows, r0 + rows_per_block);
+  float dw[8] = {0, 0, 0, 0, 0, 0, 0, 0}, db[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  if (c < dim) {
+    for (int r = r0 + ty; r < r1; r += kRowThreads) {
+      float f[8], d[8];
+      load8(x + size_t(r) * dim + c, f);
+      load8(dy + size_t(r) * dim + c, d);
+      const float mu = kCentered ? mean[r] : 0.0f, rs = rstd[r];
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        dw[i] += d[i] * (f[i] - mu) * rs;
+        db[i] += d[i];
+      }
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    s_dw[ty][i][tx] = dw[i];
+    s_db[ty][i][tx] = db[i];
+  }
   __syncthreads();
-  for (int c = threadIdx.x; c < dim; c += blockDim.x) {
-    atomicAdd(&dweight[c], acc[c]);
-    if (kCentered) atomicAdd(&dbias[c], acc[dim + c]);
+  // Thread (tx, ty) finishes column j = ty * 32 + tx of this block's 256.
+  const int j = ty * kColThreads + tx, col = blockIdx.x * kColThreads * 8 + j;
+  if (col < dim) {
+    float sw = 0.0f, sb = 0.0f;
+#pragma unroll
+    for (int k = 0; k < kRowThreads; ++k) {
+      sw += s_dw[k][j % 8][j / 8];
+      sb += s_db[k][j % 8][j / 8];
+    }
+    atomicAdd(&dweight[col], sw);
+    if (kCentered) atomicAdd(&dbias[col], sb);
   }
 }
 
@@ -151,16 +185,20 @@ template <bool kCentered>
 void launch_bwd(const bf16* dy, const bf16* x, const bf16* w, const float* mean, const float* rstd,
                 int rows, int dim, bf16* dx, float* dw, float* db, cudaStream_t stream) {
   check_dim(dim);
-  const size_t smem = size_t(dim) * sizeof(float) * (kCentered ? 2 : 1);
-  CUDA_CHECK(cudaFuncSetAttribute(norm_bwd_kernel<kCentered>,
-                                  cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
+  norm_bwd_dx_kernel<kCentered><<<(rows + kWarpsPerBlock - 1) / kWarpsPerBlock,
+                                  32 * kWarpsPerBlock, 0, stream>>>(dy, x, w, mean, rstd, rows,
+                                                                    dim, dx);
+  CUDA_CHECK_LAUNCH();
   int sms = 0, dev = 0;
   CUDA_CHECK(cudaGetDevice(&dev));
   CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
-  // Enough blocks to fill the chip, few enough that the per-block atomics stay cheap.
-  const int grid = std::min((rows + kWarpsPerBlock - 1) / kWarpsPerBlock, 2 * sms);
-  norm_bwd_kernel<kCentered><<<grid, 32 * kWarpsPerBlock, smem, stream>>>(dy, x, w, mean, rstd,
-                                                                          rows, dim, dx, dw, db);
+  // About 4 blocks per SM in total, at least 64 rows per block.
+  const int col_blocks = (dim + kColThreads * 8 - 1) / (kColThreads * 8);
+  const int row_blocks = std::max(1, std::min((rows + 63) / 64, 4 * sms / col_blocks));
+  const int rows_per_block = (rows + row_blocks - 1) / row_blocks;
+  norm_bwd_dweight_kernel<kCentered>
+      <<<dim3(col_blocks, row_blocks), dim3(kColThreads, kRowThreads), 0, stream>>>(
+          dy, x, mean, rstd, rows, dim, rows_per_block, dw, db);
   CUDA_CHECK_LAUNCH();
 }
 

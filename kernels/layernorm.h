@@ -1,8 +1,8 @@
 // LayerNorm and RMSNorm on the GPU: bf16 in/out, fp32 statistics, fp32 weight
 // gradients. Forward saves mean (LayerNorm only) and rstd [rows] in fp32.
-// Backward writes dx (bf16) and accumulates dweight / dbias (fp32, +=): each
-// block sums its rows' contributions in shared memory, then adds them into the
-// global gradient with one atomic per channel per block.
+// Backward writes dx (bf16) and accumulates dweight / dbias (fp32, +=); the
+// weight gradient is a separate column-reduction pass (one atomic per channel
+// per block of rows).
 // One warp per row; dim must be a multiple of 8 and at most 16384.
 // Same math as kernels/cpu/layernorm.h and kernels/cpu/rmsnorm.h.
 #pragma once

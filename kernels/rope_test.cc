@@ -12,9 +12,12 @@ namespace {
 
 using namespace testing;
 
-TEST(Rope, MatchesCpu) {
+// head_dim 64 takes the 8-pairs-per-thread path, 24 the one-pair-per-thread path.
+class RopeTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(RopeTest, MatchesCpu) {
   SKIP_WITHOUT_GPU();
-  const int b = 2, s = 300, h = 4, d = 64, pos0 = 1700;
+  const int b = 2, s = 300, h = 4, d = GetParam(), pos0 = 1700;
   const float theta = 10000.0f;
   const size_t n = size_t(b) * s * h * d;
   auto x = random_bf16_values(n, 1), dy = random_bf16_values(n, 2);
@@ -25,10 +28,12 @@ TEST(Rope, MatchesCpu) {
   rope_forward(d_x.get(), b, s, h, d, theta, pos0, d_y.get(), nullptr);
   rope_backward(d_dy.get(), b, s, h, d, theta, pos0, d_dy.get(), nullptr);  // in place
   const double ey = rel_error_bf16(d_y, y), edx = rel_error_bf16(d_dy, dx);
-  std::printf("rope rel err: y %.2e dx (in place) %.2e\n", ey, edx);
+  std::printf("rope d%d rel err: y %.2e dx (in place) %.2e\n", d, ey, edx);
   EXPECT_LT(ey, 1e-2);
   EXPECT_LT(edx, 1e-2);
 }
+
+INSTANTIATE_TEST_SUITE_P(HeadDims, RopeTest, ::testing::Values(64, 128, 24));
 
 }  // namespace
 }  // namespace parallax::gpu
