@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kernels/activations_math.cuh"
+#include "kernels/bf16x8.cuh"
 #include "kernels/check.h"
 
 namespace parallax::gpu {
@@ -15,23 +16,8 @@ using bf16 = __nv_bfloat16;
 
 struct Vec8 {
   float f[8];
-  __device__ __forceinline__ void load(const bf16* p) {
-    uint4 raw = *reinterpret_cast<const uint4*>(p);
-    const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const float2 v = __bfloat1622float2(h[i]);
-      f[2 * i] = v.x;
-      f[2 * i + 1] = v.y;
-    }
-  }
-  __device__ __forceinline__ void store(bf16* p) const {
-    uint4 raw;
-    __nv_bfloat162* h = reinterpret_cast<__nv_bfloat162*>(&raw);
-#pragma unroll
-    for (int i = 0; i < 4; ++i) h[i] = __floats2bfloat162_rn(f[2 * i], f[2 * i + 1]);
-    *reinterpret_cast<uint4*>(p) = raw;
-  }
+  __device__ __forceinline__ void load(const bf16* p) { load_bf16x8(p, f); }
+  __device__ __forceinline__ void store(bf16* p) const { store_bf16x8(p, f); }
 };
 
 __global__ void gelu_fwd_kernel(const bf16* __restrict x, size_t n8, bf16* __restrict y) {

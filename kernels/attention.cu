@@ -49,6 +49,17 @@ __device__ __forceinline__ void mma16816(float (&c)[4], const uint32_t (&a)[4], 
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+// The C fragments of two adjacent 8-column tiles (lo: columns 0..7, hi: 8..15)
+// of a 16x16 fp32 result, rounded to bf16, are exactly the A fragment of that
+// 16x16 tile: P and dS feed the next product without leaving registers.
+__device__ __forceinline__ void c_to_a(uint32_t (&a)[4], const float (&lo)[4],
+                                       const float (&hi)[4]) {
+  a[0] = pack_bf16(lo[0], lo[1]);
+  a[1] = pack_bf16(lo[2], lo[3]);
+  a[2] = pack_bf16(hi[0], hi[1]);
+  a[3] = pack_bf16(hi[2], hi[3]);
+}
+
 // ldmatrix: lane l supplies the address of row (l % 8) of 8x8 matrix (l / 8);
 // register i receives matrix i in the mma fragment layout (.trans: transposed).
 __device__ __forceinline__ void ldsm_x4(uint32_t (&r)[4], const bf16* p) {
@@ -220,10 +231,8 @@ __global__ void __launch_bounds__(128)
     // O += P V: the C fragments of two adjacent 8-key tiles form P's A fragment.
 #pragma unroll
     for (int kk = 0; kk < kKeys / 16; ++kk) {
-      const uint32_t pa[4] = {pack_bf16(s[2 * kk][0], s[2 * kk][1]),
-                              pack_bf16(s[2 * kk][2], s[2 * kk][3]),
-                              pack_bf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
-                              pack_bf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+      uint32_t pa[4];
+      c_to_a(pa, s[2 * kk], s[2 * kk + 1]);
 #pragma unroll
       for (int dt = 0; dt < D / 8; dt += 2) {
         uint32_t bf[4];
@@ -400,14 +409,10 @@ __global__ void __launch_bounds__(128)
     // dV += P^T dO, dK += dS^T Q (A operands straight from the C fragments).
 #pragma unroll
     for (int kk = 0; kk < kBwdRows / 16; ++kk) {
-      const uint32_t pa[4] = {pack_bf16(st[2 * kk][0], st[2 * kk][1]),
-                              pack_bf16(st[2 * kk][2], st[2 * kk][3]),
-                              pack_bf16(st[2 * kk + 1][0], st[2 * kk + 1][1]),
-                              pack_bf16(st[2 * kk + 1][2], st[2 * kk + 1][3])};
-      const uint32_t da[4] = {pack_bf16(dpt[2 * kk][0], dpt[2 * kk][1]),
-                              pack_bf16(dpt[2 * kk][2], dpt[2 * kk][3]),
-                              pack_bf16(dpt[2 * kk + 1][0], dpt[2 * kk + 1][1]),
-                              pack_bf16(dpt[2 * kk + 1][2], dpt[2 * kk + 1][3])};
+      uint32_t pa[4];
+      c_to_a(pa, st[2 * kk], st[2 * kk + 1]);
+      uint32_t da[4];
+      c_to_a(da, dpt[2 * kk], dpt[2 * kk + 1]);
 #pragma unroll
       for (int dt = 0; dt < D / 8; dt += 2) {
         uint32_t bf[4];

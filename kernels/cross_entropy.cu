@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "kernels/bf16x8.cuh"
 #include "kernels/check.h"
 
 namespace parallax::gpu {
@@ -33,15 +34,8 @@ __global__ void __launch_bounds__(kThreads)
 
   float m = -INFINITY, s = 0.0f;
   for (int c = threadIdx.x * 8; c < vocab; c += kThreads * 8) {
-    uint4 raw = *reinterpret_cast<const uint4*>(x + c);
-    const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
     float f[8];
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const float2 v = __bfloat1622float2(h[i]);
-      f[2 * i] = v.x;
-      f[2 * i + 1] = v.y;
-    }
+    load_bf16x8(x + c, f);
     float cm = f[0];
 #pragma unroll
     for (int i = 1; i < 8; ++i) cm = fmaxf(cm, f[i]);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "kernels/bf16x8.cuh"
 #include "kernels/check.h"
 
 namespace parallax::gpu {
@@ -18,25 +19,6 @@ constexpr int kWarpsPerBlock = 8;
 __device__ __forceinline__ float warp_sum(float v) {
   for (int off = 16; off > 0; off /= 2) v += __shfl_xor_sync(0xffffffffu, v, off);
   return v;
-}
-
-__device__ __forceinline__ void load8(const bf16* p, float (&f)[8]) {
-  uint4 raw = *reinterpret_cast<const uint4*>(p);
-  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 v = __bfloat1622float2(h[i]);
-    f[2 * i] = v.x;
-    f[2 * i + 1] = v.y;
-  }
-}
-
-__device__ __forceinline__ void store8(bf16* p, const float (&f)[8]) {
-  uint4 raw;
-  __nv_bfloat162* h = reinterpret_cast<__nv_bfloat162*>(&raw);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) h[i] = __floats2bfloat162_rn(f[2 * i], f[2 * i + 1]);
-  *reinterpret_cast<uint4*>(p) = raw;
 }
 
 template <bool kCentered>
@@ -51,7 +33,7 @@ __global__ void norm_fwd_kernel(const bf16* __restrict x, const bf16* __restrict
   float sum = 0.0f;
   if (kCentered) {
     for (int c = lane * 8; c < dim; c += 256) {
-      load8(xr + c, f);
+      load_bf16x8(xr + c, f);
 #pragma unroll
       for (int i = 0; i < 8; ++i) sum += f[i];
     }
@@ -59,19 +41,19 @@ __global__ void norm_fwd_kernel(const bf16* __restrict x, const bf16* __restrict
   const float mu = kCentered ? warp_sum(sum) / dim : 0.0f;
   float ss = 0.0f;
   for (int c = lane * 8; c < dim; c += 256) {
-    load8(xr + c, f);
+    load_bf16x8(xr + c, f);
 #pragma unroll
     for (int i = 0; i < 8; ++i) ss += (f[i] - mu) * (f[i] - mu);
   }
   const float rs = rsqrtf(warp_sum(ss) / dim + eps);
   for (int c = lane * 8; c < dim; c += 256) {
     float w[8], bb[8];
-    load8(xr + c, f);
-    load8(weight + c, w);
-    if (kCentered) load8(bias + c, bb);
+    load_bf16x8(xr + c, f);
+    load_bf16x8(weight + c, w);
+    if (kCentered) load_bf16x8(bias + c, bb);
 #pragma unroll
     for (int i = 0; i < 8; ++i) f[i] = (f[i] - mu) * rs * w[i] + (kCentered ? bb[i] : 0.0f);
-    store8(y + size_t(row) * dim + c, f);
+    store_bf16x8(y + size_t(row) * dim + c, f);
   }
   if (lane == 0) {
     if (kCentered) mean[row] = mu;
@@ -95,9 +77,9 @@ __global__ void norm_bwd_dx_kernel(const bf16* __restrict dy, const bf16* __rest
   float g_sum = 0.0f, gx_sum = 0.0f;
   float f[8], d[8], w[8];
   for (int c = lane * 8; c < dim; c += 256) {
-    load8(xr + c, f);
-    load8(dyr + c, d);
-    load8(weight + c, w);
+    load_bf16x8(xr + c, f);
+    load_bf16x8(dyr + c, d);
+    load_bf16x8(weight + c, w);
 #pragma unroll
     for (int i = 0; i < 8; ++i) {
       g_sum += w[i] * d[i];
@@ -107,12 +89,12 @@ __global__ void norm_bwd_dx_kernel(const bf16* __restrict dy, const bf16* __rest
   const float g_mean = kCentered ? warp_sum(g_sum) / dim : 0.0f;
   const float gx_mean = warp_sum(gx_sum) / dim;
   for (int c = lane * 8; c < dim; c += 256) {
-    load8(xr + c, f);
-    load8(dyr + c, d);
-    load8(weight + c, w);
+    load_bf16x8(xr + c, f);
+    load_bf16x8(dyr + c, d);
+    load_bf16x8(weight + c, w);
 #pragma unroll
     for (int i = 0; i < 8; ++i) f[i] = rs * (w[i] * d[i] - g_mean - (f[i] - mu) * rs * gx_mean);
-    store8(dx + size_t(row) * dim + c, f);
+    store_bf16x8(dx + size_t(row) * dim + c, f);
   }
 }
 
@@ -136,8 +118,8 @@ __global__ void norm_bwd_dweight_kernel(const bf16* __restrict dy, const bf16* _
   if (c < dim) {
     for (int r = r0 + ty; r < r1; r += kRowThreads) {
       float f[8], d[8];
-      load8(x + size_t(r) * dim + c, f);
-      load8(dy + size_t(r) * dim + c, d);
+      load_bf16x8(x + size_t(r) * dim + c, f);
+      load_bf16x8(dy + size_t(r) * dim + c, d);
       const float mu = kCentered ? mean[r] : 0.0f, rs = rstd[r];
 #pragma unroll
       for (int i = 0; i < 8; ++i) {

@@ -190,9 +190,11 @@ void run() {
     CUDA_CHECK(cudaFree(b));
     CUDA_CHECK(cudaFree(c));
   }
-  report_bytes("rope fwd (q)", dims({B, S, NH, HD}), 4.0 * rows * H,
+  // RoPE on q of the brief's 16 heads x 64 (read and written once, bf16).
+  const double rope_bytes = 2.0 * 2 * rows * NH * HD;
+  report_bytes("rope fwd (q)", dims({B, S, NH, HD}), rope_bytes,
                [&] { rope_forward(x, B, S, NH, HD, 10000.0f, 0, y, nullptr); });
-  report_bytes("rope bwd (q)", dims({B, S, NH, HD}), 4.0 * rows * H,
+  report_bytes("rope bwd (q)", dims({B, S, NH, HD}), rope_bytes,
                [&] { rope_backward(dy, B, S, NH, HD, 10000.0f, 0, dx, nullptr); });
   for (int hd : {64, 128}) {
     const AttentionShape s{B, S, H / hd, H / hd, hd};
