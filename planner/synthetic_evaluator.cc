@@ -23,12 +23,18 @@ double RecomputeFactor(Recompute r) {
   return r == Recompute::kNone ? 1.0 : r == Recompute::kSelective ? 1.05 : 4.0 / 3.0;
 }
 
+// Compute time of the most loaded stage: the lower bound.
+double ComputeS(const Job& j) {
+  const ParallelConfig& p = j.parallel;
+  const double imbalance = static_cast<double>(MaxStageLayers(j)) * p.pp / j.model.num_layers;
+  return IdealComputeS(j) * RecomputeFactor(p.recompute) * std::max(1.0, imbalance) *
+         (1 + 0.02 * std::log2(16.0 / j.training.micro_batch));
+}
+
 PlanScore Simulate(const Job& j) {
   const ParallelConfig& p = j.parallel;
   const double m = static_cast<double>(j.micro_batches());
-  const double imbalance = static_cast<double>(MaxStageLayers(j)) * p.pp / j.model.num_layers;
-  const double compute = IdealComputeS(j) * RecomputeFactor(p.recompute) * std::max(1.0, imbalance) *
-                         (1 + 0.02 * std::log2(16.0 / j.training.micro_batch));
+  const double compute = ComputeS(j);
   double bubble_share = (p.pp - 1) / (m * p.vpp);
   if (p.schedule == ScheduleKind::kZbH1) bubble_share /= 3;
   const double bubble = compute * bubble_share;
@@ -65,7 +71,7 @@ int64_t PeakBytes(const Job& j) {
 Evaluator SyntheticEvaluator() {
   Evaluator e;
   e.peak_memory_bytes = PeakBytes;
-  e.step_time_lower_bound_s = IdealComputeS;
+  e.step_time_lower_bound_s = ComputeS;
   e.simulate = [](const Job& j) {
     PlanScore s = Simulate(j);
     s.peak_bytes = PeakBytes(j);

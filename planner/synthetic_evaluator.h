@@ -2,7 +2,7 @@
 // search only: memory = model states by ZeRO + activations of the most loaded
 // stage by recompute / sp / cp / in-flight micro-batches; time = compute with
 // stage imbalance + bubble by schedule + tp / dp communication. Its lower
-// bound is the ideal compute time (never above the time). Not a cost model:
+// bound is the compute time of the most loaded stage (never above the time). Not a cost model:
 // it exists so the search can be checked against an exhaustive search.
 #pragma once
 
