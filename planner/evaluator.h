@@ -28,6 +28,9 @@ struct PlanScore {
 struct Evaluator {
   // Analytic per-GPU peak memory (the most loaded stage). Cheap.
   std::function<int64_t(const Job&)> peak_memory_bytes;
+  // Optional, cheaper still: never above peak_memory_bytes. Over the limit
+  // means rejected without calling peak_memory_bytes.
+  std::function<int64_t(const Job&)> peak_memory_lower_bound_bytes;
   // Never above simulate(job).step_time_s. Cheap. Drives branch and bound.
   std::function<double(const Job&)> step_time_lower_bound_s;
   // The full model. Expensive; called only for plans that may enter the top K.

@@ -42,13 +42,15 @@ int ThreadCount(int threads) {
                   std::to_string(worst == space.rejected.end() ? 0 : worst->second) + " of them)");
 }
 
-// Smallest peak memory over a space's candidates, or -1 if it has none.
-int64_t MinPeakBytes(const Job& base, const Space& space, const Evaluator& ev, int threads) {
+// Smallest peak memory over a space's candidates whose lower bound is within
+// `limit` (-1 if none): enough to tell whether anything fits.
+int64_t MinPeakBytes(const Job& base, const Space& space, const Evaluator& ev, int threads, int64_t limit) {
   const int n_threads = ThreadCount(threads);
   std::vector<Job> scratch(n_threads, base);
   std::vector<int64_t> best(n_threads, std::numeric_limits<int64_t>::max());
   ParallelFor(space.candidates.size(), n_threads, [&](int64_t i, int th) {
     ApplyCandidate(space, space.candidates[i], &scratch[th]);
+    if (ev.peak_memory_lower_bound_bytes && ev.peak_memory_lower_bound_bytes(scratch[th]) > limit) return;
     best[th] = std::min(best[th], ev.peak_memory_bytes(scratch[th]));
   });
   const int64_t m = *std::min_element(best.begin(), best.end());
@@ -56,7 +58,17 @@ int64_t MinPeakBytes(const Job& base, const Space& space, const Evaluator& ev, i
 }
 
 NoFit ExplainNoFit(const Job& base, const SearchOptions& o, const Evaluator& ev, const Space& space,
-                   const std::vector<int64_t>& peak, int64_t limit) {
+                   std::vector<int64_t> peak, const std::vector<char>& modeled, int64_t limit) {
+  // Entries rejected by the lower bound hold the bound; model those that might be the closest.
+  int64_t best_modeled = std::numeric_limits<int64_t>::max();
+  for (size_t i = 0; i < peak.size(); ++i)
+    if (modeled[i]) best_modeled = std::min(best_modeled, peak[i]);
+  std::vector<Job> scratch(ThreadCount(o.threads), base);
+  ParallelFor(peak.size(), o.threads, [&](int64_t i, int th) {
+    if (modeled[i] || peak[i] >= best_modeled) return;
+    ApplyCandidate(space, space.candidates[i], &scratch[th]);
+    peak[i] = ev.peak_memory_bytes(scratch[th]);
+  });
   const int64_t closest = std::min_element(peak.begin(), peak.end()) - peak.begin();
   NoFit nf;
   nf.closest = base;
@@ -78,7 +90,7 @@ NoFit ExplainNoFit(const Job& base, const SearchOptions& o, const Evaluator& ev,
     SpaceOptions so = o.space;
     so.gpus = {more};
     const Space bigger = EnumerateSpace(base, so);
-    const int64_t m = MinPeakBytes(base, bigger, ev, o.threads);
+    const int64_t m = MinPeakBytes(base, bigger, ev, o.threads, limit);
     if (m >= 0 && m <= limit) {
       nf.advice.push_back("more GPUs: the best split of " + std::to_string(more) + " GPUs needs " + GiBText(m) +
                           ", fits");
@@ -133,14 +145,23 @@ SearchResult Search(const Job& base, const SearchOptions& o, const Evaluator& ev
   // 1. Analytic memory, and the step-time lower bound of what fits.
   std::vector<int64_t> peak(n);
   std::vector<double> bound(n, std::numeric_limits<double>::infinity());
+  std::vector<char> modeled(n, 1);  // 0: rejected by the memory lower bound alone
   std::vector<Job> scratch(n_threads, base);
   ParallelFor(n, n_threads, [&](int64_t i, int th) {
     Job& job = scratch[th];
     ApplyCandidate(space, space.candidates[i], &job);
+    if (ev.peak_memory_lower_bound_bytes) {
+      peak[i] = ev.peak_memory_lower_bound_bytes(job);
+      if (peak[i] > limit) {
+        modeled[i] = 0;
+        return;
+      }
+    }
     peak[i] = ev.peak_memory_bytes(job);
     if (peak[i] <= limit) bound[i] = ev.step_time_lower_bound_s(job);
   });
   r.evaluated = n;
+  r.memory_modeled = std::count(modeled.begin(), modeled.end(), 1);
   if (o.progress) o.progress(0.5);
   std::vector<int64_t> order;
   int64_t over_memory = 0, over_budget = 0;
@@ -159,7 +180,7 @@ SearchResult Search(const Job& base, const SearchOptions& o, const Evaluator& ev
   if (over_memory) r.rejected[memory_reason] = over_memory;
   if (order.empty()) {
     if (over_budget) r.rejected[budget_reason] = over_budget;
-    if (over_memory == n) r.no_fit = ExplainNoFit(base, o, ev, space, peak, limit);
+    if (over_memory == n) r.no_fit = ExplainNoFit(base, o, ev, space, peak, modeled, limit);
     r.search_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
   }

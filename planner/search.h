@@ -51,7 +51,8 @@ struct SearchResult {
   std::vector<RankedPlan> plans;  // best first
   int64_t space_size = 0;         // every configuration of the space
   int64_t valid = 0;              // passed the rules and were not duplicates
-  int64_t evaluated = 0;          // got the analytic memory model (and, if they fit, the bound)
+  int64_t evaluated = 0;          // judged analytically: memory (bound or model) and, if they fit, time bound
+  int64_t memory_modeled = 0;     // of those, needed the full memory model (the rest failed its lower bound)
   int64_t simulated = 0;
   int64_t pruned_by_bound = 0;    // fit, but their lower bound could not beat the K-th plan
   int64_t bound_violations = 0;   // simulated time below the evaluator's bound (should be 0)
