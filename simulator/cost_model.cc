@@ -283,7 +283,8 @@ PassTime CostModel::TpCollectives(int count) const {
 //  CP: ring exchange of K,V ((cp-1) send/recvs of T·2·kv/t·2 B forward, twice
 //  that backward for dK, dV), hidden behind the attention core as far as it lasts.
 //  EP: all-to-all dispatch + combine of T·top_k·h·2 B, forward and backward.
-//  Overhead: layer_overhead_s forward, 2x backward.
+//  Overhead: layer_overhead_s forward, 2x backward; a pass shorter than the
+//  host's issue time (layer_host_s forward, 2x backward) takes the host time.
 //  Recompute: selective = attention core forward again in the backward;
 //  full = the whole forward again.
 LayerCost CostModel::Layer(int layer) const {
@@ -354,6 +355,10 @@ LayerCost CostModel::Layer(int layer) const {
     fwd += cf;
     dgrad += cb;
   }
+  // Host-bound passes: the GPU waits for the CPU to issue the kernels.
+  const double host_f = params_.layer_host_s, host_b = 2 * params_.layer_host_s;
+  if (host_f > fwd.total_s()) fwd.overhead_s += host_f - fwd.total_s();
+  if (host_b > dgrad.total_s() + wgrad.total_s()) dgrad.overhead_s += host_b - dgrad.total_s() - wgrad.total_s();
   if (p.recompute == Recompute::kSelective) c.recompute = attn_f;
   if (p.recompute == Recompute::kFull) c.recompute = fwd;
   return c;

@@ -33,6 +33,10 @@ struct CostParams {
   double memory_efficiency_scale = 1.0;
   // Launch / tail overhead of one transformer layer's forward (backward: 2x).
   double layer_overhead_s = 30e-6;
+  // Host (CPU) time to issue one layer's forward kernels (backward: 2x). GPU
+  // work runs asynchronously, so a pass takes max(GPU time, host time): small
+  // layers become launch-bound. 0 = never host-bound.
+  double layer_host_s = 0.0;
   // Fixed time per training step outside the pipeline (data loading, logging, syncs).
   double step_overhead_s = 0.0;
 };
