@@ -32,14 +32,12 @@ int ThreadCount(int threads) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Every configuration was rejected by the rules: name the commonest rule.
+// Every configuration was rejected by the rules: name the rule that stopped
+// the configurations that came closest (the innermost one).
 [[noreturn]] void FailNoValid(const Space& space) {
-  auto worst = std::max_element(space.rejected.begin(), space.rejected.end(),
-                                [](const auto& a, const auto& b) { return a.second < b.second; });
-  std::string text = worst == space.rejected.end() ? "--gpus: no configuration" : worst->first;
-  throw SpecError(text + " (every one of the " + std::to_string(space.size) +
-                  " configurations of the space breaks a rule; this is the commonest, " +
-                  std::to_string(worst == space.rejected.end() ? 0 : worst->second) + " of them)");
+  const std::string rule = space.innermost_rejection.empty() ? "--gpus: no configuration" : space.innermost_rejection;
+  throw SpecError(rule + " for every split that got that far (none of the " + std::to_string(space.size) +
+                  " configurations of the space is valid)");
 }
 
 // Smallest peak memory over a space's candidates whose lower bound is within
@@ -159,6 +157,7 @@ SearchResult Search(const Job& base, const SearchOptions& o, const Evaluator& ev
     }
     peak[i] = ev.peak_memory_bytes(job);
     if (peak[i] <= limit) bound[i] = ev.step_time_lower_bound_s(job);
+    if (th == 0 && o.progress && i % 4096 == 0) o.progress(0.5 * i / n);
   });
   r.evaluated = n;
   r.memory_modeled = std::count(modeled.begin(), modeled.end(), 1);

@@ -173,7 +173,7 @@ TEST(Search, ABatchNoSplitCanServeIsAOneLineError) {
     FAIL();
   } catch (const SpecError& e) {
     const std::string msg = e.what();
-    EXPECT_EQ(msg.rfind("--", 0), 0u) << msg;
+    EXPECT_EQ(msg.rfind("--gbs: global batch not divisible by dp", 0), 0u) << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos);
   }
 }

@@ -190,8 +190,11 @@ Space EnumerateSpace(const Job& base, const SpaceOptions& o) {
       }
     }
   }
-  for (int r = 0; r < kNumReasons; ++r)
-    if (rejected[r]) space.rejected[kReasonText[r]] = rejected[r];
+  for (int r = 0; r < kNumReasons; ++r) {
+    if (!rejected[r]) continue;
+    space.rejected[kReasonText[r]] = rejected[r];
+    space.innermost_rejection = kReasonText[r];
+  }
   for (int d = 0; d < kNumDuplicates; ++d)
     if (duplicates[d]) space.duplicates[kDuplicateText[d]] = duplicates[d];
   return space;

@@ -41,6 +41,9 @@ struct Space {
   std::map<std::string, int64_t> rejected;    // configurations the rules reject, by rule
   std::map<std::string, int64_t> duplicates;  // symmetric duplicates dropped, by kind
   int64_t size = 0;                           // every configuration of the space
+  // The innermost rule that rejected anything: when nothing is valid, the
+  // rule that stopped the configurations that came closest.
+  std::string innermost_rejection;
 };
 
 // Throws SpecError for impossible requests (more GPUs than the cluster has,
