@@ -37,11 +37,6 @@ const char* kDuplicateText[kNumDuplicates] = {
     "dp x cp 1: ZeRO stage shards nothing",
 };
 
-constexpr int kZeroStages = 4, kSpChoices = 2, kRecomputes = 3, kSchedules = 4;
-constexpr int64_t kPerMicroBatch = kZeroStages * kSpChoices * kRecomputes * kSchedules;
-const Recompute kRecomputeOrder[kRecomputes] = {Recompute::kNone, Recompute::kSelective, Recompute::kFull};
-const ScheduleKind kScheduleOrder[kSchedules] = {ScheduleKind::kGPipe, ScheduleKind::k1F1B, ScheduleKind::kInterleaved,
-                                                 ScheduleKind::kZbH1};
 
 }  // namespace
 
@@ -74,7 +69,10 @@ Space EnumerateSpace(const Job& base, const SpaceOptions& o) {
       if (model.moe.num_experts % e == 0) eps.push_back(e);
   }
   const int64_t n_ep = eps.size(), n_mbs = o.micro_batches.size();
-  const int64_t per_split = n_ep * n_mbs * kPerMicroBatch;
+  const int64_t per_sp = static_cast<int64_t>(o.recomputes.size()) * o.schedules.size();
+  const int64_t per_zero = static_cast<int64_t>(o.sequence_parallel.size()) * per_sp;
+  const int64_t per_micro_batch = static_cast<int64_t>(o.zero_stages.size()) * per_zero;
+  const int64_t per_split = n_ep * n_mbs * per_micro_batch;
 
   Space space;
   // split_ids[pp][vpp]: -1 (even) then the uneven maps' indices.
@@ -131,23 +129,21 @@ Space EnumerateSpace(const Job& base, const SpaceOptions& o) {
               }
               for (int ep : eps) {
                 if ((dp * cp) % ep) {
-                  rejected[kEpDpCp] += n_mbs * kPerMicroBatch;
+                  rejected[kEpDpCp] += n_mbs * per_micro_batch;
                   continue;
                 }
                 for (int64_t mbs : o.micro_batches) {
                   if (t.global_batch % (dp * mbs)) {
-                    rejected[kGbsMbs] += kPerMicroBatch;
+                    rejected[kGbsMbs] += per_micro_batch;
                     continue;
                   }
                   const int64_t micro_batches = t.global_batch / (dp * mbs);
-                  for (int zero = 0; zero < kZeroStages; ++zero) {
-                    constexpr int64_t per_zero = kSpChoices * kRecomputes * kSchedules;
+                  for (int zero : o.zero_stages) {
                     if (zero >= 2 && pp > 1) {
                       rejected[kZeroPp] += per_zero;
                       continue;
                     }
-                    for (int sp = 0; sp < kSpChoices; ++sp) {
-                      constexpr int64_t per_sp = kRecomputes * kSchedules;
+                    for (bool sp : o.sequence_parallel) {
                       if (sp && tp == 1) {
                         rejected[kSpTp] += per_sp;
                         continue;
@@ -156,8 +152,8 @@ Space EnumerateSpace(const Job& base, const SpaceOptions& o) {
                         rejected[kSpSeq] += per_sp;
                         continue;
                       }
-                      for (Recompute rc : kRecomputeOrder) {
-                        for (ScheduleKind sched : kScheduleOrder) {
+                      for (Recompute rc : o.recomputes) {
+                        for (ScheduleKind sched : o.schedules) {
                           const bool interleaved = sched == ScheduleKind::kInterleaved;
                           if (vpp > 1 && !interleaved) {
                             ++rejected[kVppSchedule];

@@ -23,6 +23,12 @@ struct SpaceOptions {
   int max_tp = 0;    // 0: the cluster's GPUs per node
   int max_vpp = 8;
   bool uneven_stages = true;
+  // Restrictions, e.g. to what a framework version supports (the defaults are everything).
+  std::vector<int> zero_stages = {0, 1, 2, 3};
+  std::vector<bool> sequence_parallel = {false, true};
+  std::vector<Recompute> recomputes = {Recompute::kNone, Recompute::kSelective, Recompute::kFull};
+  std::vector<ScheduleKind> schedules = {ScheduleKind::kGPipe, ScheduleKind::k1F1B, ScheduleKind::kInterleaved,
+                                         ScheduleKind::kZbH1};
 };
 
 // One configuration, compactly (stage map by index into Space::splits).

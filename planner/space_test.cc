@@ -48,11 +48,10 @@ std::vector<Key> FlatValid(const Job& base, const SpaceOptions& o, int64_t* size
             for (auto& s : UnevenStageSplits(L, pp, vpp)) splits.push_back(s);
             for (const auto& split : splits)
               for (int64_t mbs : o.micro_batches)
-                for (int zero = 0; zero < 4; ++zero)
-                  for (int sp = 0; sp < 2; ++sp)
-                    for (Recompute rc : {Recompute::kNone, Recompute::kSelective, Recompute::kFull})
-                      for (ScheduleKind s : {ScheduleKind::kGPipe, ScheduleKind::k1F1B, ScheduleKind::kInterleaved,
-                                             ScheduleKind::kZbH1}) {
+                for (int zero : o.zero_stages)
+                  for (bool sp : o.sequence_parallel)
+                    for (Recompute rc : o.recomputes)
+                      for (ScheduleKind s : o.schedules) {
                         ++*size;
                         Job j = base;
                         ParallelConfig& p = j.parallel;
@@ -103,6 +102,23 @@ TEST(Space, MatchesValidateJobOnTheFlatProduct) {
   EXPECT_EQ(rejected + dups + static_cast<int64_t>(got.size()), size);
   EXPECT_GT(space.rejected.count("--tp: must divide heads, kv_heads and ffn_hidden"), 0u);  // tp 3
   EXPECT_GT(space.rejected.count("--gpus: not divisible by tp x pp x cp"), 0u);
+
+  // A restricted space (Megatron-LM 2021: full recompute, no ZeRO, no sp, 1F1B or interleaved).
+  o.zero_stages = {0};
+  o.sequence_parallel = {false};
+  o.recomputes = {Recompute::kFull};
+  o.schedules = {ScheduleKind::k1F1B, ScheduleKind::kInterleaved};
+  const Space small = EnumerateSpace(base, o);
+  size = duplicates = 0;
+  const std::vector<Key> want_small = FlatValid(base, o, &size, &duplicates);
+  got.clear();
+  for (const auto& c : small.candidates) {
+    ApplyCandidate(small, c, &j);
+    got.push_back(KeyOfJob(j));
+    EXPECT_EQ(c.recompute, Recompute::kFull);
+  }
+  EXPECT_EQ(got, want_small);
+  EXPECT_EQ(small.size, size);
 }
 
 TEST(Space, UnevenSplitsReachStageCountsThatDoNotDivideTheLayers) {
