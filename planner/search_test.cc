@@ -120,6 +120,20 @@ TEST(Search, UnevenStagesMatchExhaustiveAndCanWin) {
   Job base = BaseJob("gpt-1.3b", 128, 2048);
   base.model.num_layers = 30;
   ExpectSameTopK(base, SmallOptions({64}));
+  // 126 layers on a power-of-two GPU count: even splits allow pp 1 or 2 only (126 = 2 x 63).
+  Job llama = BaseJob("llama3-405b", 256, 4096);
+  SearchOptions o = SmallOptions({256});
+  o.space.cp = {1};
+  const SearchResult with = Search(llama, o, SyntheticEvaluator());
+  o.space.uneven_stages = false;
+  const SearchResult without = Search(llama, o, SyntheticEvaluator());
+  ASSERT_FALSE(with.plans.empty());
+  const auto layers = with.plans[0].job.StageLayers();
+  EXPECT_TRUE(layers.front() < layers[1] || layers.back() < layers[1]) << "best plan should use lighter ends";
+  // With pp <= 2 the 405B model's states do not fit 80 GiB at all: only uneven stages give a plan.
+  EXPECT_TRUE(without.plans.empty());
+  ASSERT_TRUE(without.no_fit.has_value());
+  EXPECT_LE(without.no_fit->closest.parallel.pp, 2);
 }
 
 TEST(Search, OutputDoesNotDependOnThreads) {
