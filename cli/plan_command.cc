@@ -136,17 +136,17 @@ std::string PlanText(const Job& base, const SearchOptions& o, const SearchResult
          " by the full memory model), " + Count(r.simulated) + " simulated, " + Count(r.pruned_by_bound) +
          " pruned by the step-time bound\n\n";
   if (!r.plans.empty()) {
-    Table t({"#", "configuration", "step s", "tokens/s", "MFU", "peak GiB", "headroom GiB", "bubble", "exposed comm s"});
+    Table t({"#", "GPUs", "configuration", "step s", "tokens/s", "MFU", "peak GiB", "headroom GiB", "bubble", "exposed comm s"});
     for (size_t k = 0; k < r.plans.size(); ++k) {
       const RankedPlan& p = r.plans[k];
-      t.Add({std::to_string(k + 1), ConfigLabel(p.job), Fixed(p.score.step_time_s, 3), Fixed(p.score.tokens_per_s, 0),
+      t.Add({std::to_string(k + 1), std::to_string(p.job.parallel.gpus()), ConfigLabel(p.job), Fixed(p.score.step_time_s, 3), Fixed(p.score.tokens_per_s, 0),
              Percent(p.score.mfu), GiB(p.score.peak_bytes), GiB(capacity - p.score.peak_bytes),
              Percent(p.score.bubble_fraction), Fixed(p.score.exposed_comm_s, 3)});
     }
     out += t.Render();
     const auto why = ExplainRanking(r.plans);
     if (!why.empty()) {
-      out += "\nwhy #1 wins:\n";
+      out += "\nwhy #1 ranks first (" + NameOf(ObjectiveNames(), o.objective) + "):\n";
       for (const auto& line : why) out += "  " + line + "\n";
     }
   }

@@ -72,7 +72,7 @@ TEST(PlanCommand, JsonHasRankedPlansAndCountsThatAddUp) {
 TEST(PlanCommand, TableNamesTheColumnsAndExplainsTheRanking) {
   const std::string out = RunPlan(kSmall);
   for (const char* s : {"configuration", "step s", "tokens/s", "MFU", "peak GiB", "headroom GiB", "bubble",
-                        "exposed comm s", "why #1 wins:", "rejected:", "--tp: must divide", "evaluated"}) {
+                        "exposed comm s", "why #1 ranks first (fastest):", "rejected:", "--tp: must divide", "evaluated"}) {
     EXPECT_NE(out.find(s), std::string::npos) << s << "\n" << out;
   }
 }

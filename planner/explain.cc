@@ -98,9 +98,9 @@ std::vector<std::string> ExplainRanking(const std::vector<RankedPlan>& plans, in
       return std::abs(u.first) != std::abs(v.first) ? std::abs(u.first) > std::abs(v.first) : u.second < v.second;
     });
     std::string line = "#" + S(k + 1) + " ";
-    char pct[32];
-    std::snprintf(pct, sizeof(pct), "%.1f%%", 100 * slower);
-    line += std::string(slower >= 0 ? "is " : "is faster by ") + (slower >= 0 ? std::string(pct) + " slower" : pct);
+    char pct[48];
+    std::snprintf(pct, sizeof(pct), "is %.1f%% %s", 100 * std::abs(slower), slower >= 0 ? "slower" : "faster");
+    line += pct;
     const auto diffs = ConfigDifferences(best.job, p.job);
     if (!diffs.empty()) {
       line += " (";
