@@ -117,7 +117,7 @@ std::string EmitTorchtitan(const Job& job) {
   out += "tensor_parallel_degree = " + S(p.tp) + "\n";
   out += "pipeline_parallel_degree = " + S(p.pp) + "\n";
   out += "context_parallel_degree = " + S(p.cp) + "\n";
-  out += "expert_parallel_degree = " + S(p.ep) + "\n";
+  out += "expert_parallel_degree = " + S(p.ep) + "\n";  // borrowed from the data-parallel ranks
   if (p.zero == 2) out += "fsdp_reshard_after_forward = \"never\"  # ZeRO-2: keep gathered weights until backward\n";
   if (p.zero == 1) out += "# ZeRO-1: torchtitan has no optimizer-only sharding; plain replicate shown\n";
   if (p.pp > 1) {
