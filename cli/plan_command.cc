@@ -107,6 +107,7 @@ nlohmann::json PlanJson(const Job& base, const SearchOptions& o, const SearchRes
                       {"memory_modeled", r.memory_modeled},
                       {"simulated", r.simulated},
                       {"pruned_by_bound", r.pruned_by_bound},
+                      {"bound_violations", r.bound_violations},
                       {"rejected", r.rejected},
                       {"duplicates", r.duplicates},
                       {"explanation", ExplainRanking(r.plans)},

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
               static_cast<long long>(r.evaluated), static_cast<long long>(r.memory_modeled),
               static_cast<long long>(r.simulated),
               static_cast<long long>(r.pruned_by_bound));
-  std::printf("wall %.3f s on %d threads, top %d\n", wall, cores, o.top_k);
+  std::printf("wall %.3f s on %d threads, top %d; simulated below their bound: %lld\n", wall, cores, o.top_k,
+              static_cast<long long>(r.bound_violations));
   std::printf("evaluated per second per core: %.0f (Calculon: ~49)\n", r.evaluated / wall / cores);
   if (!r.plans.empty()) {
     const auto& p = r.plans[0].job.parallel;
