@@ -197,8 +197,10 @@ void AddPlanCommand(CLI::App& app) {
     if (o.flags.gbs <= 0 && o.flags.plan.empty()) {
       throw SpecError("--gbs: required for plan (global batch in sequences)");
     }
+    const Job base = BuildJob(o.flags);  // model, cluster, training (the split is searched)
     SearchOptions so;
-    so.space.gpus = ParseGpuRange(o.gpus);
+    // With --plan and no --gpus, search the plan's GPU count.
+    so.space.gpus = ParseGpuRange(o.gpus.empty() && !o.flags.plan.empty() ? std::to_string(base.parallel.gpus()) : o.gpus);
     so.space.uneven_stages = !o.even_stages_only;
     so.objective = ParseChoice("--objective", o.objective, ObjectiveNames());
     const EmitFormat emit = o.emit.empty() ? EmitFormat::kMegatron : ParseChoice("--emit", o.emit, EmitFormatNames());
@@ -206,7 +208,6 @@ void AddPlanCommand(CLI::App& app) {
     so.top_k = o.top;
     so.max_memory_frac = o.max_memory_frac;
     so.threads = o.threads;
-    const Job base = BuildJob(o.flags);  // model, cluster, training (the split is searched)
     const auto start = std::chrono::steady_clock::now();
     bool printed = false;
     if (isatty(STDERR_FILENO)) {

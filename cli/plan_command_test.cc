@@ -84,6 +84,9 @@ TEST(PlanCommand, OutRoundTripsToTheSameSimulatedStep) {
   EXPECT_EQ(ParallelToJson(loaded.parallel), j["plans"][0]["parallel"]);
   EXPECT_EQ(TrainingToJson(loaded.training), j["plans"][0]["training"]);
   EXPECT_DOUBLE_EQ(Simulate(loaded).step_time_s, j["plans"][0]["step_time_s"].get<double>());
+  // Planning again from the plan file (its model, cluster, batch and GPU count) finds the same best plan.
+  const auto again = nlohmann::json::parse(RunPlan({"--plan", path, "--json"}));
+  EXPECT_EQ(again["plans"][0]["parallel"], j["plans"][0]["parallel"]);
 }
 
 TEST(PlanCommand, EmitPrintsTheBestPlansFlags) {
