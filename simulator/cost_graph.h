@@ -1,0 +1,65 @@
+// All pipeline stages' programs as one DAG (Boost.Graph): a vertex per
+// instruction; edges for stream order on each stage, data dependencies on a
+// stage (program_dependencies.h: F after its RECV, B after its F, a DP reduce
+// after the backward that produced its gradients, OPT after the reduces, ...)
+// and send -> recv pairs across stages. One data-parallel replica is simulated:
+// all DP ranks of a stage run the same program at the same time, so a DP
+// collective's join is the rank itself. Timing is the longest path with
+// per-vertex durations: each stream runs its instructions in program order
+// (compute serial; p2p and DP streams overlap with compute); a receive's
+// transfer starts when both it and its matched send have started.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "simulator/program.h"
+
+namespace parallax {
+
+// Start/end of every instruction, [stage][instruction index].
+struct Timeline {
+  std::vector<std::vector<double>> start_s, end_s;
+  double step_time_s = 0;  // latest end over all stages
+};
+
+// Duration of instruction `index` of stage `stage`, in seconds.
+using InstructionCost = std::function<double(int stage, int index, const Instruction& instruction)>;
+
+// Idle time of a stage's compute stream within [0, step end], by what it
+// waited for: a transfer in flight (pp), a DP collective (dp), else another
+// stage's work (bubble). Sums to the step time minus the compute busy time.
+struct ComputeIdle {
+  double bubble_s = 0;
+  double pp_wait_s = 0;
+  double dp_wait_s = 0;
+};
+
+class CostGraph {
+ public:
+  // Throws std::invalid_argument if a receive has no matching send or the
+  // programs deadlock (the graph has a cycle). Keeps a reference to
+  // `programs`, which must outlive the graph; only their structure (ops,
+  // streams, order) is used, so one graph serves programs that differ in bytes.
+  explicit CostGraph(const std::vector<Program>& programs);
+
+  size_t num_vertices() const { return num_vertices_; }
+  size_t num_edges() const { return num_edges_; }
+
+  Timeline Schedule(const InstructionCost& cost) const;
+  ComputeIdle IdleOf(const Timeline& timeline, int stage) const;
+
+ private:
+  int Vertex(int stage, int index) const { return offset_[stage] + index; }
+
+  const std::vector<Program>& programs_;
+  std::vector<int> offset_;  // first vertex of each stage
+  std::vector<std::vector<std::vector<int>>> data_deps_;  // [stage][i] -> same-stage deps
+  std::vector<int> topo_order_;  // vertices in topological order
+  // Out-edges in CSR form, the flag says "from the source's start" (send -> recv).
+  std::vector<int> out_begin_, out_target_;
+  std::vector<char> out_from_start_;
+  size_t num_vertices_ = 0, num_edges_ = 0;
+};
+
+}  // namespace parallax

@@ -1,0 +1,98 @@
+// The cost graph's timeline against closed forms. With uniform costs and free
+// communication the compute-stream idle time of every stage is the schedule's
+// bubble (Narayanan et al. SC'21 §2.2; Qi et al. ICLR'24):
+//   GPipe, 1F1B:      bubble / busy = (p-1)/m
+//   interleaved:      bubble / busy = (p-1)/(v·m)
+//   ZB-H1:            bubble = (p-1)(T_F + T_B - T_W), 1F1B: (p-1)(T_F + T_B + T_W)
+// and a p2p transfer of T between two stages adds exactly 2T (forward and back).
+#include "simulator/cost_graph.h"
+
+#include <gtest/gtest.h>
+
+#include "simulator/schedule.h"
+
+namespace parallax {
+namespace {
+
+// Costs per stage (all chunks together): F, backward input part, weight part.
+InstructionCost Uniform(int vpp, double f, double bi, double bw, double p2p = 0) {
+  return [=](int, int, const Instruction& in) -> double {
+    const double parts = in.num_parts > 0 ? in.num_parts : 1;
+    switch (in.op) {
+      case OpKind::kForward: return f / vpp / parts;
+      case OpKind::kBackward: return (bi + bw) / vpp / parts;
+      case OpKind::kBackwardInput: return bi / vpp / parts;
+      case OpKind::kBackwardWeight: return bw / vpp / parts;
+      case OpKind::kSendActivation:
+      case OpKind::kRecvActivation:
+      case OpKind::kSendGradient:
+      case OpKind::kRecvGradient: return p2p;
+      default: return 0.0;
+    }
+  };
+}
+
+double Bubble(ProgramSchedule kind, int p, int m, int v, double f, double bi, double bw, int stage = 0) {
+  const std::vector<Program> programs = GeneratePrograms(PipelineSpec(kind, p, m, v));
+  const CostGraph g(programs);
+  const Timeline tl = g.Schedule(Uniform(v, f, bi, bw));
+  const ComputeIdle idle = g.IdleOf(tl, stage);
+  EXPECT_NEAR(idle.pp_wait_s, 0, 1e-12);
+  EXPECT_NEAR(idle.dp_wait_s, 0, 1e-12);
+  // Idle + busy = step on every stage.
+  EXPECT_NEAR(idle.bubble_s + m * (f + bi + bw), tl.step_time_s, 1e-9);
+  return idle.bubble_s;
+}
+
+TEST(CostGraph, GPipeAnd1F1BBubbleIsPMinus1OverM) {
+  for (auto kind : {ProgramSchedule::kGPipe, ProgramSchedule::k1F1B}) {
+    for (auto [p, m] : {std::pair{4, 8}, {8, 16}, {4, 4}, {2, 32}}) {
+      const double busy = m * 2.0;
+      for (int stage : {0, p - 1})
+        EXPECT_NEAR(Bubble(kind, p, m, 1, 1, 1, 0, stage) / busy, (p - 1.0) / m, 1e-9)
+            << ProgramScheduleName(kind) << " p" << p << " m" << m;
+    }
+  }
+}
+
+TEST(CostGraph, InterleavedBubbleIsPMinus1OverVM) {
+  for (auto [p, m, v] : {std::tuple{4, 8, 2}, {4, 16, 4}, {8, 16, 2}}) {
+    const double busy = m * 2.0;
+    EXPECT_NEAR(Bubble(ProgramSchedule::kInterleaved, p, m, v, 1, 1, 0) / busy, (p - 1.0) / (v * m), 1e-9)
+        << "p" << p << " m" << m << " v" << v;
+  }
+}
+
+TEST(CostGraph, ZbH1BubbleVs1F1B) {
+  const int p = 4, m = 12;
+  const double tf = 1, tb = 1, tw = 1;
+  EXPECT_NEAR(Bubble(ProgramSchedule::kZbH1, p, m, 1, tf, tb, tw), (p - 1) * (tf + tb - tw), 1e-9);
+  EXPECT_NEAR(Bubble(ProgramSchedule::k1F1B, p, m, 1, tf, tb, tw), (p - 1) * (tf + tb + tw), 1e-9);
+}
+
+TEST(CostGraph, P2pTransferOnTheCriticalPath) {
+  // 2 stages, 1 micro-batch: F0, send, F1, B1, send, B0 in a chain.
+  const std::vector<Program> programs = GeneratePrograms(PipelineSpec(ProgramSchedule::k1F1B, 2, 1));
+  const CostGraph g(programs);
+  const double T = 0.25;
+  const Timeline tl = g.Schedule(Uniform(1, 1, 2, 0, T));
+  EXPECT_NEAR(tl.step_time_s, 1 + T + 1 + 2 + T + 2, 1e-12);
+  const ComputeIdle last = g.IdleOf(tl, 1);
+  EXPECT_NEAR(last.pp_wait_s, T, 1e-12);   // waiting for the activation in flight
+  EXPECT_NEAR(last.bubble_s, 1 + 2 + T, 1e-12);  // waiting for stage 0's F, then stage 0's tail
+  EXPECT_GT(g.num_edges(), g.num_vertices() - 2);
+}
+
+TEST(CostGraph, MissingSendIsRejected) {
+  std::vector<Program> programs = GeneratePrograms(PipelineSpec(ProgramSchedule::k1F1B, 2, 2));
+  auto& ins = programs[0].instructions;
+  for (size_t i = 0; i < ins.size(); ++i)
+    if (ins[i].op == OpKind::kSendActivation) {
+      ins.erase(ins.begin() + i);
+      break;
+    }
+  EXPECT_THROW(CostGraph{programs}, std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace parallax

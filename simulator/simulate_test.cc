@@ -1,0 +1,109 @@
+// Simulate() end to end: the breakdown adds up to the step time; MFU follows
+// its definition (CountFlops over gpus x peak); with one stage and no
+// communication the step is m x (F + B) + optimizer exactly; the lower bound
+// never exceeds the simulated step time on a sweep of configurations; more
+// micro-batches shrink the 1F1B bubble as (p-1)/(m+p-1).
+#include "simulator/simulate.h"
+
+#include <gtest/gtest.h>
+
+#include "core/cluster_io.h"
+#include "core/model_io.h"
+
+namespace parallax {
+namespace {
+
+Job Make(const std::string& model, const std::string& cluster, int tp, int pp, int dp, int64_t gbs, int64_t mbs,
+         int64_t seq) {
+  Job j;
+  j.model = ResolveModel(model);
+  j.cluster = ResolveCluster(cluster);
+  j.training = {gbs, seq, mbs, Precision::kBf16Mixed};
+  j.parallel.tp = tp;
+  j.parallel.pp = pp;
+  j.parallel.dp = dp;
+  return j;
+}
+
+TEST(Simulate, SingleGpuIsMicroBatchesTimesLayerCostsPlusOptimizer) {
+  const Job j = Make("gpt-350m", "dgx-a100-80g", 1, 1, 1, 8, 2, 1024);
+  const SimResult r = Simulate(j);
+  const CostModel cm(j);
+  LayerCost chunk;
+  for (int l = 0; l < j.model.num_layers; ++l) chunk += cm.Layer(l);
+  chunk += cm.Embedding();
+  chunk += cm.Head();
+  const double expect = 4 * (chunk.forward.total_s() + chunk.backward_s()) + cm.OptimizerTime(0);
+  EXPECT_NEAR(r.step_time_s, expect, expect * 1e-9);
+  EXPECT_NEAR(r.breakdown.bubble_s, 0, 1e-12);
+  EXPECT_NEAR(r.breakdown.total_s(), r.step_time_s, r.step_time_s * 1e-9);
+  const double flops = CountFlops(j.model, 1024).model_per_token() * 8 * 1024;
+  EXPECT_NEAR(r.mfu, flops / (r.step_time_s * 312e12), 1e-12);
+  EXPECT_NEAR(r.tokens_per_s, 8 * 1024 / r.step_time_s, 1e-6);
+}
+
+TEST(Simulate, BreakdownAddsUpWithAllParallelisms) {
+  Job j = Make("llama2-7b", "dgx-h100", 2, 4, 4, 64, 1, 4096);
+  j.parallel.sp = true;
+  j.parallel.zero = 1;
+  j.parallel.recompute = Recompute::kSelective;
+  for (auto sched : {ScheduleKind::k1F1B, ScheduleKind::kGPipe, ScheduleKind::kZbH1, ScheduleKind::kInterleaved}) {
+    j.parallel.schedule = sched;
+    j.parallel.vpp = sched == ScheduleKind::kInterleaved ? 2 : 1;
+    const SimResult r = Simulate(j);
+    EXPECT_NEAR(r.breakdown.total_s(), r.step_time_s, r.step_time_s * 1e-9) << NameOf(ScheduleNames(), sched);
+    EXPECT_GT(r.breakdown.tp_comm_s, 0);
+    EXPECT_GT(r.breakdown.recompute_s, 0);
+    EXPECT_GT(r.hfu, r.mfu);
+    EXPECT_GT(r.breakdown.bubble_s, 0);
+  }
+}
+
+TEST(Simulate, OneF1BBubbleShrinksWithMicroBatches) {
+  // Layers dominate; bubble share ~ (p-1)/(m+p-1) up to the embedding/head imbalance.
+  Job j = Make("gpt3-175b", "dgx-a100-80g", 8, 8, 1, 64, 1, 2048);
+  const double f64 = Simulate(j).bubble_fraction;
+  j.training.global_batch = 16;
+  const double f16 = Simulate(j).bubble_fraction;
+  EXPECT_GT(f16, f64);
+  EXPECT_NEAR(f16, 7.0 / 23, 0.05);
+  EXPECT_NEAR(f64, 7.0 / 71, 0.03);
+}
+
+TEST(Simulate, LowerBoundNeverExceedsSimulated) {
+  struct Case {
+    std::string model, cluster;
+    int tp, pp, dp;
+    int64_t gbs, mbs, seq;
+    ScheduleKind sched;
+    int vpp;
+    Recompute rc;
+    int zero;
+  };
+  const std::vector<Case> cases = {
+      {"gpt-1.3b", "h200x4-measured", 1, 1, 4, 16, 4, 2048, ScheduleKind::k1F1B, 1, Recompute::kNone, 0},
+      {"gpt-1.3b", "h200x4-measured", 2, 2, 1, 8, 1, 2048, ScheduleKind::kGPipe, 1, Recompute::kFull, 0},
+      {"llama2-13b", "dgx-a100-80g", 4, 4, 2, 64, 1, 4096, ScheduleKind::kInterleaved, 2, Recompute::kSelective, 1},
+      {"llama2-13b", "dgx-a100-80g", 4, 4, 2, 64, 1, 4096, ScheduleKind::kZbH1, 1, Recompute::kNone, 1},
+      {"gpt3-175b", "dgx-a100-80g", 8, 12, 4, 256, 1, 2048, ScheduleKind::k1F1B, 1, Recompute::kFull, 0},
+      {"llama3-70b", "dgx-h100", 8, 4, 8, 128, 1, 8192, ScheduleKind::kInterleaved, 4, Recompute::kNone, 1},
+      {"mixtral-8x7b", "dgx-h100", 2, 4, 8, 128, 1, 4096, ScheduleKind::k1F1B, 1, Recompute::kNone, 1},
+      {"llama2-7b", "dgx-h100", 1, 2, 8, 64, 2, 4096, ScheduleKind::k1F1B, 1, Recompute::kNone, 3 - 2},
+      {"gpt-350m", "dgx-a100-80g", 1, 1, 8, 64, 8, 1024, ScheduleKind::k1F1B, 1, Recompute::kNone, 3},
+  };
+  for (const Case& c : cases) {
+    Job j = Make(c.model, c.cluster, c.tp, c.pp, c.dp, c.gbs, c.mbs, c.seq);
+    j.parallel.schedule = c.sched;
+    j.parallel.vpp = c.vpp;
+    j.parallel.recompute = c.rc;
+    j.parallel.zero = c.zero;
+    if (c.model == "mixtral-8x7b") j.parallel.ep = 4;
+    const double sim = Simulate(j).step_time_s;
+    const double lb = EstimateStepTimeLowerBound(j);
+    EXPECT_LE(lb, sim * (1 + 1e-9)) << c.model << " tp" << c.tp << " pp" << c.pp << " dp" << c.dp;
+    EXPECT_GT(lb, 0.5 * sim) << c.model << " (the bound should not be vacuous)";
+  }
+}
+
+}  // namespace
+}  // namespace parallax
