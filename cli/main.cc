@@ -7,12 +7,14 @@
 
 #include "cli/memory_command.h"
 #include "cli/presets_command.h"
+#include "cli/simulate_command.h"
 #include "core/errors.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"parallax: plan, simulate and run parallel training of large transformers"};
   app.require_subcommand(1);
   parallax::AddMemoryCommand(app);
+  parallax::AddSimulateCommand(app);
   parallax::AddPresetCommands(app);
   try {
     app.parse(argc, argv);
