@@ -114,6 +114,7 @@ TEST(Simulate, LowerBoundNeverExceedsSimulated) {
       {"mixtral-8x7b", "dgx-h100", 2, 4, 8, 128, 1, 4096, ScheduleKind::k1F1B, 1, Recompute::kNone, 1},
       {"llama2-7b", "dgx-h100", 1, 2, 8, 64, 2, 4096, ScheduleKind::k1F1B, 1, Recompute::kNone, 3 - 2},
       {"gpt-350m", "dgx-a100-80g", 1, 1, 8, 64, 8, 1024, ScheduleKind::k1F1B, 1, Recompute::kNone, 3},
+      {"llama3-8b", "dgx-h100", 2, 2, 4, 32, 1, 8192, ScheduleKind::k1F1B, 1, Recompute::kSelective, 1},  // cp 2
   };
   for (const Case& c : cases) {
     Job j = Make(c.model, c.cluster, c.tp, c.pp, c.dp, c.gbs, c.mbs, c.seq);
@@ -122,6 +123,7 @@ TEST(Simulate, LowerBoundNeverExceedsSimulated) {
     j.parallel.recompute = c.rc;
     j.parallel.zero = c.zero;
     if (c.model == "mixtral-8x7b") j.parallel.ep = 4;
+    if (c.model == "llama3-8b") j.parallel.cp = 2, j.parallel.sp = true;
     const double sim = Simulate(j).step_time_s;
     const double lb = EstimateStepTimeLowerBound(j);
     EXPECT_LE(lb, sim * (1 + 1e-9)) << c.model << " tp" << c.tp << " pp" << c.pp << " dp" << c.dp;

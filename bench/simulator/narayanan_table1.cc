@@ -20,13 +20,14 @@
 using namespace parallax;
 
 int main(int argc, char** argv) {
-  // Default CostParams, or with --a100-gemm-scale the GEMM efficiency scale
-  // that vtrain_a100 fits on its even rows (A100 GEMMs at 0.85 x 0.85 of peak).
+  // Default CostParams, or `--gemm-scale X`: the GEMM efficiency scale that
+  // vtrain_a100 fits on its even rows (the only one of its constants that is a
+  // property of the A100 rather than of vTrain's node and software).
   CostParams params;
-  const bool scaled = argc > 1 && std::string(argv[1]) == "--a100-gemm-scale";
-  if (scaled) params.gemm_efficiency_scale = 0.85;
+  const bool scaled = argc > 2 && std::string(argv[1]) == "--gemm-scale";
+  if (scaled) params.gemm_efficiency_scale = std::stod(argv[2]);
   std::printf("CostParams: gemm_efficiency_scale %.2f%s\n\n", params.gemm_efficiency_scale,
-              scaled ? " (from vtrain_a100's calibration)" : " (defaults)");
+              scaled ? " (--gemm-scale, from vtrain_a100's calibration)" : " (defaults)");
   struct Row {
     const char* model;
     int tp, pp, gpus;
