@@ -47,6 +47,7 @@ CostGraph::CostGraph(const std::vector<Program>& programs) : programs_(programs)
         kinds.push_back({false});
       }
       for (int d : data_deps_[s][i]) {
+        if (ins[d].stream == ins[i].stream) continue;  // implied by stream order (d < i)
         edges.emplace_back(Vertex(stage, d), v);
         kinds.push_back({false});
       }
