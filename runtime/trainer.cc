@@ -33,6 +33,12 @@ TrainResult Train(const TrainConfig& c, const TokenData& data) {
   if (data.vocab > c.model.vocab) throw SpecError("--data: token ids exceed the model vocab");
   if (c.steps < 1) throw SpecError("--steps: must be >= 1");
   const ModelLayout layout = BuildLayout(c.model, static_cast<int64_t>(c.dp) * c.buckets);
+  // Params, grads, Adam m and v per rank: the cpu backend is for toy sizes.
+  const double state_bytes = 16.0 * layout.padded_size * c.dp;
+  if (state_bytes > kMaxCpuStateBytes)
+    throw SpecError("--model: " + c.model.name + " needs " + std::to_string(static_cast<int64_t>(state_bytes / 1e9)) +
+                    " GB of fp32 model states over " + std::to_string(c.dp) +
+                    " cpu ranks; the cpu backend runs toy sizes (up to 4 GB)");
   const Program program = NoPipelineProgram(c.micro_batches, c.dp, c.zero, c.buckets, layout.num_params);
   ExecutorConfig ec;
   ec.micro_batch = c.micro_batch;
@@ -48,6 +54,7 @@ TrainResult Train(const TrainConfig& c, const TokenData& data) {
   std::mutex mu;
 
   auto comms = MakeLoopbackGroup(c.dp);
+  result.rank_peak_bytes.assign(c.dp, 0);
   RunRanks(comms, [&](Communicator& comm) {
     Executor ex(layout, data, program, ec, MakeSharding(layout.padded_size, c.dp, comm.rank(), c.zero, c.buckets),
                 c.optimizer);
@@ -70,6 +77,7 @@ TrainResult Train(const TrainConfig& c, const TokenData& data) {
       result.steps.push_back(s);
       if (c.log) *c.log << FormatStepLine(s) << "\n" << std::flush;
     }
+    result.rank_peak_bytes[comm.rank()] = ex.peak_bytes();
     if (comm.rank() == 0) result.params.assign(ex.params().begin(), ex.params().begin() + layout.num_params);
   });
   return result;

@@ -17,6 +17,9 @@
 
 namespace parallax {
 
+// Largest fp32 model-state footprint (params + grads + m + v, all ranks) Train accepts.
+inline constexpr double kMaxCpuStateBytes = 4e9;
+
 struct TrainConfig {
   ModelSpec model;
   int dp = 1;
@@ -41,6 +44,7 @@ struct StepStats {
 struct TrainResult {
   std::vector<StepStats> steps;
   std::vector<float> params;   // rank 0's, after the last step (num_params long)
+  std::vector<int64_t> rank_peak_bytes;  // per dp rank, over all steps
   double peak_flops_per_s = 0;
   int64_t tokens_per_step = 0;
 };
