@@ -6,19 +6,9 @@
 #include <iterator>
 
 #include "core/errors.h"
+#include "runtime/hash.h"
 
 namespace parallax {
-namespace {
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
-
 TokenData SyntheticTokens(int64_t vocab, uint64_t seed, int64_t length) {
   if (vocab < 2) throw SpecError("data: synthetic tokens need vocab >= 2, got " + std::to_string(vocab));
   TokenData d;
@@ -28,8 +18,8 @@ TokenData SyntheticTokens(int64_t vocab, uint64_t seed, int64_t length) {
   d.tokens.resize(length);
   uint64_t prev = 0;
   for (int64_t i = 0; i < length; ++i) {
-    const uint64_t r = Mix(seed ^ Mix(static_cast<uint64_t>(i) + 1));
-    prev = (r & 3) ? Mix(seed + 0x5bd1e995ULL * (prev + 1)) % vocab : (r >> 2) % vocab;
+    const uint64_t r = SplitMix64(seed ^ SplitMix64(static_cast<uint64_t>(i) + 1));
+    prev = (r & 3) ? SplitMix64(seed + 0x5bd1e995ULL * (prev + 1)) % vocab : (r >> 2) % vocab;
     d.tokens[i] = static_cast<int32_t>(prev);
   }
   return d;
@@ -77,7 +67,7 @@ TokenBatch GetBatch(const TokenData& data, int64_t step, int64_t first_sequence,
   b.tokens.resize(static_cast<size_t>(rows) * seq);
   b.targets.resize(b.tokens.size());
   for (int r = 0; r < rows; ++r) {
-    const uint64_t key = Mix(data.seed ^ Mix(static_cast<uint64_t>(step) * 0x100000001b3ULL +
+    const uint64_t key = SplitMix64(data.seed ^ SplitMix64(static_cast<uint64_t>(step) * 0x100000001b3ULL +
                                              static_cast<uint64_t>(first_sequence + r)));
     const int64_t start = static_cast<int64_t>(key % static_cast<uint64_t>(n - seq));
     for (int t = 0; t < seq; ++t) {

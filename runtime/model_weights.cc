@@ -5,16 +5,10 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "runtime/hash.h"
 
 namespace parallax {
 namespace {
-
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 class LayoutBuilder {
  public:
