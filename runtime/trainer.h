@@ -43,7 +43,10 @@ struct TrainConfig {
 struct StepStats {
   int64_t step = 0;
   double loss = 0, grad_norm = 0, time_s = 0, tokens_per_s = 0, mfu = 0;
-  int64_t peak_bytes = 0;  // max over ranks
+  // Max over ranks of the accounted bytes: params + grads + Adam m, v (shard
+  // with ZeRO-1) + the activations held at once. Every pipeline stage holds
+  // the whole parameter buffer on the CPU (see executor.h).
+  int64_t peak_bytes = 0;
 };
 
 struct TrainResult {
