@@ -7,6 +7,7 @@
 
 #include "cli/memory_command.h"
 #include "cli/presets_command.h"
+#include "cli/run_command.h"
 #include "cli/simulate_command.h"
 #include "core/errors.h"
 
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   parallax::AddMemoryCommand(app);
   parallax::AddSimulateCommand(app);
   parallax::AddPresetCommands(app);
+  parallax::AddRunCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
