@@ -73,5 +73,36 @@ a="$("$px" memory --model "$tmp/config.json" --seq 8192 --json | python3 -c 'imp
 b="$("$px" memory --model llama3-8b --seq 8192 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["memory"]["peak_bytes"])')"
 check "HF config.json gives the preset's memory" '[ "$a" = "$b" ]'
 
+# simulate
+json="$("$px" simulate --model gpt-1.3b --cluster dgx-h100 --tp 2 --pp 4 --gpus 16 --gbs 64 --json --trace "$tmp/trace.json" --html "$tmp/sim.html")"
+check "simulate --json has the design's keys" 'python3 - "$json" <<PY
+import json, sys
+j = json.loads(sys.argv[1])
+for k in ["step_time_s", "tokens_per_s", "mfu", "bubble_fraction", "breakdown", "memory"]:
+    assert k in j, k
+assert abs(sum(j["breakdown"].values()) - j["step_time_s"]) < 1e-6 * j["step_time_s"]
+assert 0 < j["mfu"] < 1 and len(j["memory"]["ranks"]) == 4
+PY'
+check "simulate --trace is a Chrome trace" 'python3 -c "import json,sys; t=json.load(open(sys.argv[1])); e=t[\"traceEvents\"] if isinstance(t,dict) else t; assert any(x.get(\"ph\")==\"X\" for x in e)" "$tmp/trace.json"'
+check "simulate --html draws the timeline" 'grep -q "Pipeline timeline" "$tmp/sim.html" && grep -q "<rect" "$tmp/sim.html"'
+prog="$("$px" simulate --model gpt-1.3b --cluster dgx-h100 --pp 2 --gbs 4 --print-program 1)"
+check "simulate --print-program prints the stage's program" '[[ "$prog" == "stage 1"* && "$prog" == *"RECV_F c0 mb0 <- 0"* ]]'
+expect_error "print-program out of range" 'parallax: error: --print-program: stage 5 does not exist (pp = 2)' simulate --model gpt-1.3b --pp 2 --gbs 4 --print-program 5
+expect_error "interleaved m % p" 'parallax: error: --gbs: interleaved schedule needs micro-batches per step (6) divisible by pp (4)' simulate --model gpt-1.3b --pp 4 --vpp 2 --gbs 6
+expect_error "zb-h1 without pp" 'parallax: error: --schedule: zb-h1 needs --pp >= 2' simulate --model gpt-1.3b --schedule zb-h1
+expect_error "vpp without interleaved" 'parallax: error: --vpp: virtual stages need --schedule interleaved' simulate --model gpt-1.3b --pp 2 --vpp 2 --schedule 1f1b --gbs 4
+
+# run (CPU backend)
+out="$("$px" run --backend cpu --model gpt-tiny --dp 2 --zero 1 --gbs 4 --steps 3 --data synthetic)"
+check "run --backend cpu prints one line per step" '[ "$(printf "%s\n" "$out" | grep -c "^step [0-9]* | loss [0-9.]* | .* ms | .* tokens/s | MFU .*% | peak .* MB$")" = 3 ]'
+json="$("$px" run --backend cpu --model gpt-tiny --pp 2 --dp 2 --gbs 8 --steps 2 --json 2>/dev/null)"
+check "run --json has the measured keys" 'python3 - "$json" <<PY
+import json, sys
+m = json.loads(sys.argv[1])["measured"]
+assert {"step_time_s", "tokens_per_s", "mfu", "peak_bytes", "loss", "ranks"} <= set(m) and len(m["ranks"]) == 4
+PY'
+expect_error "run: cpu backend rejects tp" "parallax: error: --tp: the cpu backend runs tp = 1 only, got 2" run --model gpt-tiny --tp 2 --gpus 2
+expect_error "run: unknown backend" 'parallax: error: --backend: "tpu" is not available in this build (allowed: cpu)' run --model gpt-tiny --backend tpu
+
 echo "$fails failed"
 [ "$fails" = 0 ]

@@ -7,13 +7,17 @@
 
 #include "cli/memory_command.h"
 #include "cli/presets_command.h"
+#include "cli/run_command.h"
+#include "cli/simulate_command.h"
 #include "core/errors.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"parallax: plan, simulate and run parallel training of large transformers"};
   app.require_subcommand(1);
   parallax::AddMemoryCommand(app);
+  parallax::AddSimulateCommand(app);
   parallax::AddPresetCommands(app);
+  parallax::AddRunCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -35,6 +35,16 @@ PrecisionBytes BytesOf(Precision p) {
   return {};
 }
 
+double HardwareFlopsPerToken(const ModelSpec& m, int64_t seq, Recompute recompute) {
+  const FlopCounts f = CountFlops(m, seq);
+  switch (recompute) {
+    case Recompute::kNone: return f.model_per_token();
+    case Recompute::kSelective: return f.model_per_token() + 3 * f.attention_forward_per_token;
+    case Recompute::kFull: return f.model_per_token() + f.forward_per_token - 2.0 * m.hidden * m.vocab;
+  }
+  return f.model_per_token();
+}
+
 std::vector<int> Job::StageLayers() const {
   if (!parallel.stage_layers.empty()) return parallel.stage_layers;
   return std::vector<int>(parallel.pp, model.num_layers / parallel.pp);

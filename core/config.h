@@ -36,6 +36,14 @@ std::string NameOf(const std::vector<std::pair<std::string, T>>& table, T value)
   return "?";
 }
 
+// Hardware FLOPs per token: model FLOPs (core/model.h) plus recomputation.
+// Full recompute repeats every transformer layer's forward (not the logits):
+// 96Bslh²(1 + s/6h + V/16lh) in Narayanan et al. 2021's notation. Selective
+// recompute follows Korthikanti et al. 2022 Sec. 6, 72Bslh²(1 + s/3h + V/12lh),
+// the convention behind Megatron's published HFU (it counts the recomputed
+// attention core at three times its forward FLOPs).
+double HardwareFlopsPerToken(const ModelSpec& m, int64_t seq, Recompute recompute);
+
 struct PrecisionBytes {
   int weight = 0;      // model weights kept for compute
   int gradient = 0;    // gradient accumulation buffer

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/config.h"
 #include "core/model_io.h"
 
 namespace parallax {
@@ -59,6 +60,27 @@ TEST(Flops, ModelFlopsMatchNarayananClosedForm) {
     const double closed_per_token = 72 * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h)) / s;
     const double ours = CountFlops(m, 2048).model_per_token();
     EXPECT_NEAR(ours / closed_per_token, 1.0, 1e-12) << name;
+  }
+}
+
+TEST(Flops, HardwareFlopsWithRecompute) {
+  // Full recompute: Narayanan et al. 2021's 96Bslh^2(1 + s/6h + V/16lh).
+  const ModelSpec m = ResolveModel("narayanan-145.6b");
+  const double s = 2048, l = m.num_layers, h = m.hidden, V = m.vocab;
+  EXPECT_NEAR(HardwareFlopsPerToken(m, 2048, Recompute::kFull) / (96 * l * h * h * (1 + s / (6 * h) + V / (16 * l * h))),
+              1.0, 1e-12);
+  EXPECT_EQ(HardwareFlopsPerToken(m, 2048, Recompute::kNone), CountFlops(m, 2048).model_per_token());
+  // Selective: HFU / MFU ratios of Megatron-LM's README table (22B: 43.7/41.5, 175B: 52.8/51.4, 1T: 57.0/56.3).
+  struct Row {
+    int layers, hidden, heads;
+    double hfu_over_mfu;
+  };
+  for (const Row r : {Row{48, 6144, 64, 43.7 / 41.5}, Row{96, 12288, 96, 52.8 / 51.4}, Row{128, 25600, 160, 57.0 / 56.3}}) {
+    ModelSpec g = m;
+    g.num_layers = r.layers, g.hidden = r.hidden, g.heads = g.kv_heads = r.heads, g.head_dim = r.hidden / r.heads;
+    g.ffn_hidden = 4 * r.hidden;
+    const double ratio = HardwareFlopsPerToken(g, 2048, Recompute::kSelective) / CountFlops(g, 2048).model_per_token();
+    EXPECT_NEAR(ratio, r.hfu_over_mfu, 0.003) << r.hidden;
   }
 }
 

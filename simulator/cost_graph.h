@@ -23,8 +23,8 @@ struct Timeline {
   double step_time_s = 0;  // latest end over all stages
 };
 
-// Duration of one instruction of one stage, in seconds.
-using InstructionCost = std::function<double(int stage, const Instruction& instruction)>;
+// Duration of instruction `index` of stage `stage`, in seconds.
+using InstructionCost = std::function<double(int stage, int index, const Instruction& instruction)>;
 
 // Idle time of a stage's compute stream within [0, step end], by what it
 // waited for: a transfer in flight (pp), a DP collective (dp), else another
@@ -38,7 +38,9 @@ struct ComputeIdle {
 class CostGraph {
  public:
   // Throws std::invalid_argument if a receive has no matching send or the
-  // programs deadlock (the graph has a cycle).
+  // programs deadlock (the graph has a cycle). Keeps a reference to
+  // `programs`, which must outlive the graph; only their structure (ops,
+  // streams, order) is used, so one graph serves programs that differ in bytes.
   explicit CostGraph(const std::vector<Program>& programs);
 
   size_t num_vertices() const { return num_vertices_; }

@@ -16,7 +16,7 @@ namespace {
 
 // Costs per stage (all chunks together): F, backward input part, weight part.
 InstructionCost Uniform(int vpp, double f, double bi, double bw, double p2p = 0) {
-  return [=](int, const Instruction& in) -> double {
+  return [=](int, int, const Instruction& in) -> double {
     const double parts = in.num_parts > 0 ? in.num_parts : 1;
     switch (in.op) {
       case OpKind::kForward: return f / vpp / parts;

@@ -283,6 +283,8 @@ PassTime CostModel::TpCollectives(int count) const {
 //  CP: ring exchange of K,V ((cp-1) send/recvs of T·2·kv/t·2 B forward, twice
 //  that backward for dK, dV), hidden behind the attention core as far as it lasts.
 //  EP: all-to-all dispatch + combine of T·top_k·h·2 B, forward and backward.
+//  amp (fp32 weights under autocast): weight casts 6 B/param forward, grad
+//  casts + fp32 accumulation 10 B/param backward (weight-grad half).
 //  Overhead: layer_overhead_s forward, 2x backward; a pass shorter than the
 //  host's issue time (layer_host_s forward, 2x backward) takes the host time.
 //  Recompute: selective = attention core forward again in the backward;
@@ -340,6 +342,19 @@ LayerCost CostModel::Layer(int layer) const {
   mem.overhead_s = params_.layer_overhead_s;
   fwd += mem;
   dgrad += 2.0 * mem;
+  if (job_.training.precision == Precision::kAmp) {
+    // Autocast keeps fp32 weights: each forward casts them to bf16 (read 4,
+    // write 2 B per parameter); each backward turns the bf16 weight grads into
+    // the fp32 .grad (write 2, read 2, read + write 4 + 4 B, ~ 10 B per parameter).
+    const LayerParams lp = CountLayerParams(m, layer);
+    const double local = (lp.attention + lp.dense_mlp + lp.shared_expert_mlp) / t + lp.norms +
+                         static_cast<double>(lp.expert_mlp_each) * lp.num_experts / (t * p.ep);
+    PassTime cast_f, cast_w;
+    cast_f.memory_s = MemoryTime(6.0 * local);
+    cast_w.memory_s = MemoryTime(10.0 * local);
+    fwd += cast_f;
+    wgrad += cast_w;
+  }
 
   const PassTime attn_f = AttentionForward(), attn_b = AttentionBackward();
   fwd += attn_f;

@@ -11,6 +11,8 @@
 #include "core/model_io.h"
 #include "core/units.h"
 #include "simulator/activations.h"
+#include "simulator/program_inflight.h"
+#include "simulator/schedule.h"
 
 namespace parallax {
 namespace {
@@ -122,7 +124,9 @@ TEST(Memory, BreakdownAddsUpToPeak) {
                 row.peak_bytes);
     }
     // 1F1B: the first stage keeps the most micro-batches.
-    if (schedule == ScheduleKind::k1F1B) EXPECT_GT(r.ranks[0].activations_bytes, r.ranks[2].activations_bytes);
+    if (schedule == ScheduleKind::k1F1B) {
+      EXPECT_GT(r.ranks[0].activations_bytes, r.ranks[2].activations_bytes);
+    }
   }
 }
 
@@ -139,6 +143,43 @@ TEST(Memory, MeasuredPyTorchOnH200) {
   const double four = EstimateMemory(ddp).ranks[0].allocated_peak_bytes / kGiB;
   std::printf("gpt-1.3b amp: predicted %.2f GiB (measured 35.43), DDP x4 %.2f GiB (measured 45.2)\n", single, four);
   EXPECT_NEAR(four, 45.2, 45.2 * 0.15);
+}
+
+}  // namespace
+}  // namespace parallax
+
+namespace parallax {
+namespace {
+
+// The memory model's closed-form in-flight counts equal what a walk over the
+// generated programs finds (the schedule as it actually runs).
+TEST(Inflight, ClosedFormMatchesProgramWalk) {
+  struct Case {
+    ScheduleKind kind;
+    ProgramSchedule program;
+    int vpp;
+  };
+  for (const Case c : {Case{ScheduleKind::kGPipe, ProgramSchedule::kGPipe, 1},
+                       Case{ScheduleKind::k1F1B, ProgramSchedule::k1F1B, 1},
+                       Case{ScheduleKind::kZbH1, ProgramSchedule::kZbH1, 1},
+                       Case{ScheduleKind::kInterleaved, ProgramSchedule::kInterleaved, 2},
+                       Case{ScheduleKind::kInterleaved, ProgramSchedule::kInterleaved, 3}}) {
+    for (int pp : {2, 3, 4, 8}) {
+      for (int m : {1, 2, 3, 4, 8, 16, 24}) {
+        if (c.program == ProgramSchedule::kInterleaved && m % pp) continue;
+        ParallelConfig p;
+        p.pp = pp;
+        p.vpp = c.vpp;
+        p.schedule = c.kind;
+        const auto programs = GeneratePrograms(PipelineSpec(c.program, pp, m, c.vpp));
+        for (int s = 0; s < pp; ++s) {
+          const double walked = static_cast<double>(CountInFlight(programs[s]).max_activations) / c.vpp;
+          EXPECT_DOUBLE_EQ(InflightMicroBatches(p, m, s), walked)
+              << NameOf(ScheduleNames(), c.kind) << " pp " << pp << " m " << m << " vpp " << c.vpp << " stage " << s;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

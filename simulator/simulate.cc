@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <tuple>
 
 #include "core/model.h"
 #include "core/validate.h"
@@ -62,10 +66,10 @@ std::vector<std::vector<LayerCost>> ChunkCosts(const Job& job, const CostModel& 
 }
 
 struct Plan {
-  std::vector<Program> programs;
   std::vector<std::vector<LayerCost>> chunks;
   std::vector<double> optimizer_s;
   double p2p_s = 0;
+  std::vector<double> chunk_params;  // parameters of one chunk on one GPU, per stage
 };
 
 Plan MakePlan(const Job& job, const CostModel& cm) {
@@ -74,12 +78,15 @@ Plan MakePlan(const Job& job, const CostModel& cm) {
   plan.chunks = ChunkCosts(job, cm);
   for (int s = 0; s < p.pp; ++s) plan.optimizer_s.push_back(cm.OptimizerTime(s));
   plan.p2p_s = cm.P2pTime();
-
-  std::vector<double> chunk_params(p.pp);
   for (int s = 0; s < p.pp; ++s) {
     const StageParams sp = ParamsOnStage(job, s);
-    chunk_params[s] = (sp.dense + sp.expert) / p.vpp;
+    plan.chunk_params.push_back((sp.dense + sp.expert) / p.vpp);
   }
+  return plan;
+}
+
+ScheduleSpec SpecOf(const Job& job, const CostModel& cm, const Plan& plan) {
+  const ParallelConfig& p = job.parallel;
   ScheduleSpec spec;
   spec.kind = ProgramScheduleOf(p);
   spec.pp = p.pp;
@@ -90,17 +97,61 @@ Plan MakePlan(const Job& job, const CostModel& cm) {
   spec.zero_stage = p.zero;
   spec.overlap_grad_reduce = true;
   spec.grad_buckets_per_chunk =
-      std::clamp(static_cast<int>(std::ceil(chunk_params[0] / kBucketParams)), 1, kMaxBucketsPerChunk);
-  spec.grad_bytes_per_chunk = static_cast<int64_t>(chunk_params[0] * cm.GradBytesPerParam());
-  spec.param_bytes_per_chunk = static_cast<int64_t>(chunk_params[0] * cm.ParamBytesPerParam());
-  plan.programs = GeneratePrograms(spec);
-  // The spec carries one chunk size; stages with the embedding / head hold more.
-  for (int s = 1; s < p.pp; ++s) {
-    const double scale = chunk_params[s] / chunk_params[0];
-    for (Instruction& in : plan.programs[s].instructions)
-      if (in.stream == Stream::kDataParallel) in.bytes = static_cast<int64_t>(in.bytes * scale);
+      std::clamp(static_cast<int>(std::ceil(plan.chunk_params[0] / kBucketParams)), 1, kMaxBucketsPerChunk);
+  spec.grad_bytes_per_chunk = static_cast<int64_t>(plan.chunk_params[0] * cm.GradBytesPerParam());
+  spec.param_bytes_per_chunk = static_cast<int64_t>(plan.chunk_params[0] * cm.ParamBytesPerParam());
+  return spec;
+}
+
+// The spec carries one chunk size; each stage's DP messages are sized by its
+// own chunk (the first holds the embedding, the last the head), split into
+// buckets as the generator splits them.
+void SetBytes(const Plan& plan, const CostModel& cm, const ScheduleSpec& spec, std::vector<Program>* programs) {
+  auto bucket = [](int64_t total, int n, int k) { return total / n + (k < total % n ? 1 : 0); };
+  for (size_t s = 0; s < programs->size(); ++s) {
+    const auto grad = static_cast<int64_t>(plan.chunk_params[s] * cm.GradBytesPerParam());
+    const auto param = static_cast<int64_t>(plan.chunk_params[s] * cm.ParamBytesPerParam());
+    for (Instruction& in : (*programs)[s].instructions) {
+      if (in.stream == Stream::kP2p) in.bytes = spec.p2p_bytes;
+      if (in.stream != Stream::kDataParallel) continue;
+      const bool is_param = in.op == OpKind::kParamAllGather;
+      const int64_t total = is_param ? param : grad;
+      in.bytes = in.bucket < 0 ? total : bucket(total, spec.grad_buckets_per_chunk, in.bucket);
+    }
   }
-  return plan;
+}
+
+// Programs and their graph depend only on the schedule's structure, which the
+// planner revisits for many configurations (other models, micro-batch sizes
+// with the same count, recompute, kernels): the last few are kept.
+struct Structure {
+  std::vector<Program> programs;
+  std::unique_ptr<CostGraph> graph;
+};
+
+std::shared_ptr<const Structure> StructureOf(const ScheduleSpec& spec) {
+  using Key = std::tuple<int, int, int, int, bool, int, int>;
+  const Key key{static_cast<int>(spec.kind), spec.pp, spec.vpp, spec.micro_batches, spec.dp > 1, spec.zero_stage,
+                spec.grad_buckets_per_chunk};
+  static std::mutex mu;
+  static std::list<std::pair<Key, std::shared_ptr<const Structure>>> cache;  // most recent first
+  constexpr size_t kCacheSize = 8;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto it = cache.begin(); it != cache.end(); ++it) {
+      if (it->first == key) {
+        cache.splice(cache.begin(), cache, it);
+        return cache.front().second;
+      }
+    }
+  }
+  auto made = std::make_shared<Structure>();
+  made->programs = GeneratePrograms(spec);
+  made->graph = std::make_unique<CostGraph>(made->programs);
+  std::lock_guard<std::mutex> lock(mu);
+  cache.emplace_front(key, made);
+  if (cache.size() > kCacheSize) cache.pop_back();
+  return made;
 }
 
 // Duration of a compute op from its chunk's costs (a split part takes 1/parts).
@@ -157,15 +208,18 @@ std::map<std::string, double> StepBreakdown::ByName() const {
 SimResult Simulate(const Job& job, const CostParams& params) {
   ValidateJob(job);
   const CostModel cm(job, params);
-  Plan plan = MakePlan(job, cm);
+  const Plan plan = MakePlan(job, cm);
+  const ScheduleSpec spec = SpecOf(job, cm, plan);
+  const std::shared_ptr<const Structure> structure = StructureOf(spec);
+  const CostGraph& graph = *structure->graph;
   SimResult r;
-  r.programs = std::move(plan.programs);
-  const CostGraph graph(r.programs);
-  auto cost = [&](int stage, const Instruction& in) -> double {
+  r.programs = structure->programs;
+  SetBytes(plan, cm, spec, &r.programs);
+  auto cost = [&](int stage, int index, const Instruction& in) -> double {
     if (IsComputeOp(in.op)) return ComputeDuration(plan.chunks[stage][in.chunk], in);
     if (IsSendOp(in.op) || IsRecvOp(in.op)) return plan.p2p_s;
     if (in.op == OpKind::kOptimizerStep) return plan.optimizer_s[stage];
-    return cm.DpTime(in.op, in.bytes);
+    return cm.DpTime(in.op, r.programs[stage].instructions[index].bytes);
   };
   r.timeline = graph.Schedule(cost);
 

@@ -9,6 +9,7 @@
 
 #include "core/cluster_io.h"
 #include "core/model_io.h"
+#include "simulator/memory_model.h"
 
 namespace parallax {
 namespace {
@@ -70,6 +71,29 @@ TEST(Simulate, OneF1BBubbleShrinksWithMicroBatches) {
   EXPECT_NEAR(f64, 7.0 / 71, 0.03);
 }
 
+TEST(Simulate, ReusedScheduleStructureCarriesEachJobsBytes) {
+  // Two jobs with the same schedule structure (pp 2, m 8, dp 2) but different
+  // models share programs and graph; each result must carry its own DP bytes:
+  // the reduce-scatters of a stage add up to its gradient bytes (fp32, 4 B per
+  // parameter on the stage, ZeRO-1 reduce-scatter).
+  Job a = Make("gpt-350m", "dgx-a100-80g", 1, 2, 2, 16, 1, 1024);
+  Job b = Make("gpt-1.3b", "dgx-a100-80g", 1, 2, 2, 16, 1, 1024);
+  a.parallel.zero = b.parallel.zero = 1;
+  const SimResult ra = Simulate(a), rb = Simulate(b), ra2 = Simulate(a);
+  EXPECT_DOUBLE_EQ(ra.step_time_s, ra2.step_time_s);
+  EXPECT_GT(rb.step_time_s, ra.step_time_s);
+  for (const auto* pair : {&a, &b}) {
+    const SimResult& r = pair == &a ? ra : rb;
+    for (int s = 0; s < 2; ++s) {
+      double rs_bytes = 0;
+      for (const Instruction& in : r.programs[s].instructions)
+        if (in.op == OpKind::kDpReduceScatter) rs_bytes += in.bytes;
+      const StageParams sp = ParamsOnStage(*pair, s);
+      EXPECT_NEAR(rs_bytes, 4 * (sp.dense + sp.expert), 4 * 16) << pair->model.name << " stage " << s;
+    }
+  }
+}
+
 TEST(Simulate, LowerBoundNeverExceedsSimulated) {
   struct Case {
     std::string model, cluster;
@@ -90,6 +114,7 @@ TEST(Simulate, LowerBoundNeverExceedsSimulated) {
       {"mixtral-8x7b", "dgx-h100", 2, 4, 8, 128, 1, 4096, ScheduleKind::k1F1B, 1, Recompute::kNone, 1},
       {"llama2-7b", "dgx-h100", 1, 2, 8, 64, 2, 4096, ScheduleKind::k1F1B, 1, Recompute::kNone, 3 - 2},
       {"gpt-350m", "dgx-a100-80g", 1, 1, 8, 64, 8, 1024, ScheduleKind::k1F1B, 1, Recompute::kNone, 3},
+      {"llama3-8b", "dgx-h100", 2, 2, 4, 32, 1, 8192, ScheduleKind::k1F1B, 1, Recompute::kSelective, 1},  // cp 2
   };
   for (const Case& c : cases) {
     Job j = Make(c.model, c.cluster, c.tp, c.pp, c.dp, c.gbs, c.mbs, c.seq);
@@ -98,6 +123,7 @@ TEST(Simulate, LowerBoundNeverExceedsSimulated) {
     j.parallel.recompute = c.rc;
     j.parallel.zero = c.zero;
     if (c.model == "mixtral-8x7b") j.parallel.ep = 4;
+    if (c.model == "llama3-8b") j.parallel.cp = 2, j.parallel.sp = true;
     const double sim = Simulate(j).step_time_s;
     const double lb = EstimateStepTimeLowerBound(j);
     EXPECT_LE(lb, sim * (1 + 1e-9)) << c.model << " tp" << c.tp << " pp" << c.pp << " dp" << c.dp;

@@ -9,8 +9,11 @@ bash tools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 passed=0 failed=0 rc=0
 for config in "" "--config=asan"; do
   echo "== bazel test ${config:-(default)} //..."
-  line="$(bash tools/bazel_test.sh $config //... | tee /dev/stderr | tail -n 1)"
+  log="$(mktemp)"
+  bash tools/bazel_test.sh $config //... 2>&1 | tee "$log"
   r=${PIPESTATUS[0]}
+  line="$(tail -n 1 "$log")"
+  rm -f "$log"
   read -r p _ f _ <<<"${line//,/}"
   passed=$((passed + p)); failed=$((failed + f))
   [ "$r" = 0 ] || rc=1

@@ -5,11 +5,13 @@
 // 96·B·s·l·h²·(1 + s/6h + V/16lh). Assumptions (the table does not state
 // them): micro-batch 1, full activation recompute, unfused attention (2021,
 // before flash attention), bf16-mixed, interleaved schedule with vpp = 2 where
-// layers per stage are even (3 for the 529.6B model's 3 layers per stage),
+// layers per stage are even, else the smallest divisor (3 for 76.1B's 15 and
+// 529.6B's 3 layers per stage),
 // 1F1B where pp = 1, data-parallel all-reduce overlapped with the backward.
 // Usage: bazel run -c opt //bench/simulator:narayanan_table1
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include "core/cluster_io.h"
 #include "core/model_io.h"
@@ -17,7 +19,15 @@
 
 using namespace parallax;
 
-int main() {
+int main(int argc, char** argv) {
+  // Default CostParams, or `--gemm-scale X`: the GEMM efficiency scale that
+  // vtrain_a100 fits on its even rows (the only one of its constants that is a
+  // property of the A100 rather than of vTrain's node and software).
+  CostParams params;
+  const bool scaled = argc > 2 && std::string(argv[1]) == "--gemm-scale";
+  if (scaled) params.gemm_efficiency_scale = std::stod(argv[2]);
+  std::printf("CostParams: gemm_efficiency_scale %.2f%s\n\n", params.gemm_efficiency_scale,
+              scaled ? " (--gemm-scale, from vtrain_a100's calibration)" : " (defaults)");
   struct Row {
     const char* model;
     int tp, pp, gpus;
@@ -50,9 +60,11 @@ int main() {
     if (r.pp > 1) {
       const int per_stage = j.model.num_layers / r.pp;
       p.schedule = ScheduleKind::kInterleaved;
-      p.vpp = per_stage % 2 == 0 ? 2 : per_stage;
+      p.vpp = 1;
+      for (int v = 2; v <= per_stage && p.vpp == 1; ++v)
+        if (per_stage % v == 0) p.vpp = v;
     }
-    const SimResult s = Simulate(j);
+    const SimResult s = Simulate(j, params);
     const double B = r.gbs, seq = 2048, l = j.model.num_layers, h = j.model.hidden, V = j.model.vocab;
     const double flops = 96 * B * seq * l * h * h * (1 + seq / (6 * h) + V / (16 * l * h));
     const double tflops = flops / (s.step_time_s * r.gpus) / 1e12;
