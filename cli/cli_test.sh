@@ -104,5 +104,20 @@ PY'
 expect_error "run: cpu backend rejects tp" "parallax: error: --tp: the cpu backend runs tp = 1 only, got 2" run --model gpt-tiny --tp 2 --gpus 2
 expect_error "run: unknown backend" 'parallax: error: --backend: "tpu" is not available in this build (allowed: cpu)' run --model gpt-tiny --backend tpu
 
+# plan (more in //cli:plan_command_test)
+json="$("$px" plan --model gpt-1.3b --cluster dgx-h100 --gpus 8 --gbs 64 --seq 2048 --json --out "$tmp/plan.json")"
+check "plan --json has the design's keys" 'python3 - "$json" <<PY
+import json, sys
+j = json.loads(sys.argv[1])
+assert {"plans", "evaluated", "rejected", "search_time_s"} <= set(j)
+p = j["plans"][0]
+assert {"step_time_s", "tokens_per_s", "mfu", "bubble_fraction", "breakdown", "memory"} <= set(p)
+PY'
+a="$(python3 -c 'import json,sys; print(round(json.loads(sys.argv[1])["plans"][0]["step_time_s"], 9))' "$json")"
+b="$("$px" simulate --plan "$tmp/plan.json" --json | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["step_time_s"], 9))')"
+check "plan --out reads back into simulate --plan with the same step time" '[ "$a" = "$b" ]'
+err="$("$px" plan --model gpt-1.3b --cluster dgx-h100 --gpus 999999 --gbs 64 2>&1)"; rc=$?
+check "plan with more GPUs than the cluster exits 2" '[ $rc = 2 ] && [[ "$err" == "parallax: error: --gpus"* ]]'
+
 echo "$fails failed"
 [ "$fails" = 0 ]

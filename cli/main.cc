@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/memory_command.h"
+#include "cli/plan_command.h"
 #include "cli/presets_command.h"
 #include "cli/run_command.h"
 #include "cli/simulate_command.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   parallax::AddMemoryCommand(app);
   parallax::AddSimulateCommand(app);
+  parallax::AddPlanCommand(app);
   parallax::AddPresetCommands(app);
   parallax::AddRunCommand(app);
   try {
