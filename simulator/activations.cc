@@ -9,7 +9,12 @@
 
 namespace parallax {
 
-std::vector<ActivationTerm> LayerActivationTerms(const Job& job, int layer) {
+namespace {
+
+// Calls add(name, bytes) for each term of layer `layer` kept under `recompute`
+// (one definition for the named terms and the string-free byte count).
+template <typename Add>
+void ForEachActivationTerm(const Job& job, int layer, Recompute recompute, Add&& add_term) {
   const ModelSpec& m = job.model;
   const ParallelConfig& p = job.parallel;
   const double t = p.tp;
@@ -20,22 +25,21 @@ std::vector<ActivationTerm> LayerActivationTerms(const Job& job, int layer) {
   const double sp = p.sp ? t : 1;  // what SP divides (the parts outside the TP regions)
   const bool dropout = m.dropout > 0;
   const bool amp = job.training.precision == Precision::kAmp;
-  std::vector<ActivationTerm> terms;
   auto add = [&](const char* name, double bytes) {
-    if (bytes > 0) terms.push_back({name, bytes});
+    if (bytes > 0) add_term(name, bytes);
   };
 
-  if (p.recompute == Recompute::kFull) {
+  if (recompute == Recompute::kFull) {
     // Only the layer input is kept (sharded by SP); the rest is rebuilt.
     add("layer input (full recompute)", (amp ? 4 : 2) * sb * h / sp);
-    return terms;
+    return;
   }
   // Norm inputs: bf16 in Megatron; fp32 residual stream under autocast.
   const double norm_in = (amp ? 4 : 2) * sb * h / sp;
   add("attention norm input", norm_in);
   add("QKV GEMM input", 2 * sb * h / sp);
   const double q = m.q_width(), kv = m.kv_width();
-  const bool core_kept = p.attention == AttentionKernel::kUnfused && p.recompute == Recompute::kNone;
+  const bool core_kept = p.attention == AttentionKernel::kUnfused && recompute == Recompute::kNone;
   add("Q, K (scores GEMM inputs)", 2 * sb * (q + kv) / t);
   add("V (context GEMM input)", 2 * sb * kv / t);
   if (core_kept) {
@@ -76,20 +80,29 @@ std::vector<ActivationTerm> LayerActivationTerms(const Job& job, int layer) {
         "MLP activation output");
   }
   if (dropout) add("MLP dropout mask", sb * h / sp);
-  return terms;
 }
 
-double LayerActivationBytes(const Job& job, int layer) {
+// The terms' sum, added in the order LayerActivationTerms lists them.
+double ActivationBytes(const Job& job, int layer, Recompute recompute) {
   double total = 0;
-  for (const auto& term : LayerActivationTerms(job, layer)) total += term.bytes;
+  ForEachActivationTerm(job, layer, recompute, [&](const char*, double bytes) { total += bytes; });
   return total;
 }
 
+}  // namespace
+
+std::vector<ActivationTerm> LayerActivationTerms(const Job& job, int layer) {
+  std::vector<ActivationTerm> terms;
+  ForEachActivationTerm(job, layer, job.parallel.recompute,
+                        [&](const char* name, double bytes) { terms.push_back({name, bytes}); });
+  return terms;
+}
+
+double LayerActivationBytes(const Job& job, int layer) { return ActivationBytes(job, layer, job.parallel.recompute); }
+
 double RecomputeWorkingSetBytes(const Job& job, int layer) {
   if (job.parallel.recompute != Recompute::kFull) return 0;
-  Job none = job;
-  none.parallel.recompute = Recompute::kNone;
-  return LayerActivationBytes(none, layer);
+  return ActivationBytes(job, layer, Recompute::kNone);
 }
 
 double InflightMicroBatches(const ParallelConfig& p, int64_t micro_batches, int stage) {

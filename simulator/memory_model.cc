@@ -27,10 +27,12 @@ ModelStateBytes ModelStates(double params, Precision precision, int zero, int dp
   return m;
 }
 
-StageParams ParamsOnStage(const Job& job, int stage) {
+namespace {
+
+// ParamsOnStage with the stage map already resolved (EstimateMemory calls it per stage).
+StageParams ParamsOnStageOf(const Job& job, const std::vector<int>& per_stage, int stage) {
   const ModelSpec& m = job.model;
   const ParallelConfig& p = job.parallel;
-  const std::vector<int> per_stage = job.StageLayers();
   int first_layer = 0;
   for (int s = 0; s < stage; ++s) first_layer += per_stage[s];
   StageParams out;
@@ -56,13 +58,31 @@ StageParams ParamsOnStage(const Job& job, int stage) {
   return out;
 }
 
+}  // namespace
+
+StageParams ParamsOnStage(const Job& job, int stage) { return ParamsOnStageOf(job, job.StageLayers(), stage); }
+
 namespace {
 
+enum Category { kWeights, kGradients, kOptimizer, kActivations, kTransient, kPersistent, kOverhead, kNumCategories };
+const char* const kCategoryText[kNumCategories] = {"weights",   "gradients",  "optimizer", "activations",
+                                                    "transient", "persistent", "overhead"};
+
+const char* NameOf(const char* name) { return name; }
+template <typename MakeName>
+std::string NameOf(const MakeName& make) { return make(); }
+
+// Sums each category's terms (rounded to bytes, as the report lists them);
+// with a row, also records the named terms (the string-free path has none).
 struct Builder {
-  StageMemory& row;
-  void Add(const std::string& category, const std::string& name, double bytes) {
+  StageMemory* row;
+  double total[kNumCategories] = {};
+  template <typename Name>
+  void Add(Category category, const Name& name, double bytes) {
     if (bytes <= 0) return;
-    row.terms.push_back({category, name, static_cast<int64_t>(std::llround(bytes))});
+    const int64_t rounded = static_cast<int64_t>(std::llround(bytes));
+    total[category] += rounded;
+    if (row) row->terms.push_back({kCategoryText[category], NameOf(name), rounded});
   }
 };
 
@@ -72,7 +92,9 @@ std::string Fmt(double v) {
   return buf;
 }
 
-StageMemory EstimateStage(const Job& job, int stage) {
+// One stage's peak bytes; with `row`, also its named terms and the rest of
+// the report row. Both paths add the same numbers in the same order.
+int64_t EstimateStage(const Job& job, const std::vector<int>& per_stage, int stage, StageMemory* row) {
   const ModelSpec& m = job.model;
   const ParallelConfig& p = job.parallel;
   const TrainingConfig& tr = job.training;
@@ -81,29 +103,34 @@ StageMemory EstimateStage(const Job& job, int stage) {
   const int dp_shards = p.dp * p.cp;                 // the data-parallel group the optimizer shards over
   const int expert_dp = std::max(1, dp_shards / p.ep);
 
-  StageMemory row;
-  row.stage = stage;
-  row.layers = job.StageLayers()[stage];
+  const int layers = per_stage[stage];
   Builder add{row};
 
   // Model states.
-  const StageParams params = ParamsOnStage(job, stage);
+  const StageParams params = ParamsOnStageOf(job, per_stage, stage);
   const ModelStateBytes dense = ModelStates(params.dense, tr.precision, p.zero, dp_shards);
   const ModelStateBytes expert = ModelStates(params.expert, tr.precision, p.zero, expert_dp);
-  add.Add("weights", "weights", dense.weights + expert.weights);
-  add.Add("gradients", "gradients", dense.gradients + expert.gradients);
-  add.Add("optimizer", amp ? "Adam m, v (fp32)" : "fp32 master weights + Adam m, v",
+  add.Add(kWeights, "weights", dense.weights + expert.weights);
+  add.Add(kGradients, "gradients", dense.gradients + expert.gradients);
+  add.Add(kOptimizer, amp ? "Adam m, v (fp32)" : "fp32 master weights + Adam m, v",
           dense.optimizer + expert.optimizer);
 
   // Activations: per-layer bytes times the micro-batches in flight.
   const int64_t micro_batches = job.micro_batches();
-  row.inflight_micro_batches = InflightMicroBatches(p, micro_batches, stage);
+  const double inflight = InflightMicroBatches(p, micro_batches, stage);
   int first_layer = 0;
-  for (int s = 0; s < stage; ++s) first_layer += job.StageLayers()[s];
+  for (int s = 0; s < stage; ++s) first_layer += per_stage[s];
   double per_micro_batch = 0, working_set = 0;
-  for (int l = first_layer; l < first_layer + row.layers; ++l) {
-    per_micro_batch += LayerActivationBytes(job, l);
-    working_set = std::max(working_set, RecomputeWorkingSetBytes(job, l));
+  // A layer's bytes depend only on whether it is an MoE layer: two values, computed once.
+  double layer_bytes[2] = {-1, -1}, layer_working_set[2] = {-1, -1};
+  for (int l = first_layer; l < first_layer + layers; ++l) {
+    const int moe = m.IsMoeLayer(l);
+    if (layer_bytes[moe] < 0) {
+      layer_bytes[moe] = LayerActivationBytes(job, l);
+      layer_working_set[moe] = RecomputeWorkingSetBytes(job, l);
+    }
+    per_micro_batch += layer_bytes[moe];
+    working_set = std::max(working_set, layer_working_set[moe]);
   }
   const double sb = static_cast<double>(tr.seq) / p.cp * tr.micro_batch;
   const double sp = p.sp ? p.tp : 1;
@@ -114,11 +141,12 @@ StageMemory EstimateStage(const Job& job, int stage) {
   if (last) {
     per_micro_batch += (amp ? 4 : 2) * sb * m.hidden / sp + 2 * sb * m.hidden;  // final norm + LM head inputs
   }
-  add.Add("activations",
-          "activations: " + Fmt(row.inflight_micro_batches) + " micro-batches x " + std::to_string(row.layers) +
-              " layers",
-          per_micro_batch * row.inflight_micro_batches);
-  add.Add("transient", "full-recompute working set (one layer rebuilt)", working_set);
+  add.Add(kActivations,
+          [&] {
+            return "activations: " + Fmt(inflight) + " micro-batches x " + std::to_string(layers) + " layers";
+          },
+          per_micro_batch * inflight);
+  add.Add(kTransient, "full-recompute working set (one layer rebuilt)", working_set);
 
   // Loss transient on the last stage: fp32 softmax/log-probs kept for the
   // backward, bf16 logits while they are made; at backward start the
@@ -126,59 +154,59 @@ StageMemory EstimateStage(const Job& job, int stage) {
   // fused vocab-parallel kernel overwrites in place (Megatron).
   if (last) {
     const double logits = sb * vocab_local;
-    add.Add("transient", "logits + cross-entropy (transient)", amp ? 3 * 4 * logits : 4 * logits + 2 * logits);
+    add.Add(kTransient, "logits + cross-entropy (transient)", amp ? 3 * 4 * logits : 4 * logits + 2 * logits);
   }
   if (amp) {
     // Autocast caches bf16 copies of every matmul weight for the backward.
     double matmul = params.dense + params.expert;
     matmul -= stage == 0 && m.position == Position::kLearned ? static_cast<double>(m.max_seq) * m.hidden : 0;
-    add.Add("transient", "autocast bf16 weight copies", 2 * matmul);
+    add.Add(kTransient, "autocast bf16 weight copies", 2 * matmul);
     if (p.dp > 1 && p.zero == 0) {
-      add.Add("persistent", "DDP gradient buckets (fp32 copy of the gradients)", dense.gradients + expert.gradients);
+      add.Add(kPersistent, "DDP gradient buckets (fp32 copy of the gradients)", dense.gradients + expert.gradients);
     }
   }
   if (p.zero >= 3) {
     // Gathered full weights of the current and the prefetched layer.
-    add.Add("transient", "ZeRO-3 gathered weights (current + prefetch)", 2.0 * BytesOf(tr.precision).weight * params.largest_layer);
+    add.Add(kTransient, "ZeRO-3 gathered weights (current + prefetch)", 2.0 * BytesOf(tr.precision).weight * params.largest_layer);
   }
 
   // Fixed overheads.
   const int communicators = (p.tp > 1) + (p.pp > 1) + (p.dp > 1) + (p.cp > 1) + (p.ep > 1);
-  add.Add("overhead", "CUDA context + library workspaces", static_cast<double>(cl.overheads.cuda_context_bytes));
-  add.Add("overhead", "NCCL buffers (" + std::to_string(communicators) + " communicators)",
+  add.Add(kOverhead, "CUDA context + library workspaces", static_cast<double>(cl.overheads.cuda_context_bytes));
+  add.Add(kOverhead, [&] { return "NCCL buffers (" + std::to_string(communicators) + " communicators)"; },
           static_cast<double>(cl.overheads.nccl_bytes) * communicators);
 
   // Two candidate peaks. Backward start: model states (gradients only if
   // resident between steps) + activations + transients + overheads.
   // Optimizer step: all model states + persistent buffers + overheads.
-  auto sum = [&](auto pred) {
-    double total = 0;
-    for (const auto& t : row.terms)
-      if (pred(t)) total += t.bytes;
-    return total;
-  };
-  auto is = [](const char* c) { return [c](const MemoryTerm& t) { return t.category == c; }; };
+  // (Terms are whole bytes, so the category sums are exact in any order.)
+  const double* sum = add.total;
   const bool grads_resident = !amp;  // Megatron keeps its main-grad buffer; PyTorch frees .grad (set_to_none)
-  const double weights = sum(is("weights")), grads = sum(is("gradients")), optim = sum(is("optimizer"));
-  const double overhead = sum(is("overhead")), persistent = sum(is("persistent"));
-  const double backward_start = weights + optim + (grads_resident ? grads : 0) + sum(is("activations")) +
-                                sum(is("transient")) + persistent + overhead;
+  const double weights = sum[kWeights], grads = sum[kGradients], optim = sum[kOptimizer];
+  const double overhead = sum[kOverhead], persistent = sum[kPersistent];
+  const double backward_start = weights + optim + (grads_resident ? grads : 0) + sum[kActivations] +
+                                sum[kTransient] + persistent + overhead;
   const double optimizer_step = weights + optim + grads + persistent + overhead;
   const bool at_backward = backward_start >= optimizer_step;
   const double fragmentation = cl.overheads.fragmentation * (std::max(backward_start, optimizer_step) - overhead);
-  add.Add("overhead", "allocator fragmentation", fragmentation);
+  add.Add(kOverhead, "allocator fragmentation", fragmentation);
+  const int64_t peak_bytes = static_cast<int64_t>(std::max(backward_start, optimizer_step) + fragmentation);
+  if (!row) return peak_bytes;
 
-  row.peak_phase = at_backward ? "backward start" : "optimizer step";
-  row.weights_bytes = static_cast<int64_t>(weights);
-  row.gradients_bytes = static_cast<int64_t>(grads);
-  row.optimizer_bytes = static_cast<int64_t>(optim);
-  row.activations_bytes = at_backward ? static_cast<int64_t>(sum(is("activations"))) : 0;
-  row.peak_bytes = static_cast<int64_t>(std::max(backward_start, optimizer_step) + fragmentation);
-  row.allocated_peak_bytes = static_cast<int64_t>(std::max(backward_start, optimizer_step) - overhead);
+  row->stage = stage;
+  row->layers = layers;
+  row->inflight_micro_batches = inflight;
+  row->peak_phase = at_backward ? "backward start" : "optimizer step";
+  row->weights_bytes = static_cast<int64_t>(weights);
+  row->gradients_bytes = static_cast<int64_t>(grads);
+  row->optimizer_bytes = static_cast<int64_t>(optim);
+  row->activations_bytes = at_backward ? static_cast<int64_t>(sum[kActivations]) : 0;
+  row->peak_bytes = peak_bytes;
+  row->allocated_peak_bytes = static_cast<int64_t>(std::max(backward_start, optimizer_step) - overhead);
   const bool grads_at_peak = grads_resident || !at_backward;
-  row.other_bytes = row.peak_bytes - row.weights_bytes - row.optimizer_bytes -
-                    (grads_at_peak ? row.gradients_bytes : 0) - row.activations_bytes;
-  return row;
+  row->other_bytes = row->peak_bytes - row->weights_bytes - row->optimizer_bytes -
+                     (grads_at_peak ? row->gradients_bytes : 0) - row->activations_bytes;
+  return peak_bytes;
 }
 
 }  // namespace
@@ -186,13 +214,21 @@ StageMemory EstimateStage(const Job& job, int stage) {
 MemoryReport EstimateMemory(const Job& job) {
   MemoryReport report;
   report.capacity_bytes = job.cluster.gpu.memory_bytes;
+  const std::vector<int> per_stage = job.StageLayers();
   for (int s = 0; s < job.parallel.pp; ++s) {
-    report.ranks.push_back(EstimateStage(job, s));
-    report.peak_bytes = std::max(report.peak_bytes, report.ranks.back().peak_bytes);
-    const StageParams sp = ParamsOnStage(job, s);
+    report.ranks.emplace_back();
+    report.peak_bytes = std::max(report.peak_bytes, EstimateStage(job, per_stage, s, &report.ranks.back()));
+    const StageParams sp = ParamsOnStageOf(job, per_stage, s);
     report.params_per_gpu_max = std::max<int64_t>(report.params_per_gpu_max, static_cast<int64_t>(sp.dense + sp.expert));
   }
   return report;
+}
+
+int64_t EstimatePeakBytes(const Job& job) {
+  const std::vector<int> per_stage = job.StageLayers();
+  int64_t peak = 0;
+  for (int s = 0; s < job.parallel.pp; ++s) peak = std::max(peak, EstimateStage(job, per_stage, s, nullptr));
+  return peak;
 }
 
 }  // namespace parallax

@@ -48,6 +48,10 @@ struct MemoryReport {
 
 MemoryReport EstimateMemory(const Job& job);
 
+// EstimateMemory(job).peak_bytes, exactly, without building the report (no
+// named terms, no strings): the planner calls it for every configuration.
+int64_t EstimatePeakBytes(const Job& job);
+
 // Bytes of weights + gradients + optimizer states for `params` parameters
 // data-parallel over `dp` ranks — the ZeRO paper's model-state formula.
 struct ModelStateBytes {

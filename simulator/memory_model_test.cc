@@ -3,7 +3,9 @@
 // in-flight micro-batch rule, and the measured PyTorch runs on H200.
 #include "simulator/memory_model.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -180,6 +182,61 @@ TEST(Inflight, ClosedFormMatchesProgramWalk) {
       }
     }
   }
+}
+
+// The planner's string-free path returns EstimateMemory's peak to the byte,
+// over a sweep of models (dense, MoE, MoE every other layer), precisions,
+// tp / pp / cp / ep, even and uneven stage maps, ZeRO, SP, recompute,
+// schedules, attention kernels and micro-batch sizes.
+TEST(EstimatePeakBytes, EqualsTheReportsPeakExactly) {
+  int checked = 0;
+  for (const char* name : {"gpt-1.3b", "llama3-405b", "mixtral-8x7b", "mixtral-8x7b/2"}) {
+    const std::string model = name;
+    Job j = Make(model.substr(0, model.find('/')), "dgx-h100", 1, 1, 1, 64, 1, 4096);
+    if (model.find('/') != std::string::npos) j.model.moe.layer_frequency = 2;
+    const int L = j.model.num_layers;
+    for (Precision precision : {Precision::kBf16Mixed, Precision::kAmp, Precision::kFp16Mixed}) {
+      for (int tp : {1, 8}) {
+        for (int pp : {1, 2, 4, 7}) {
+          std::vector<std::vector<int>> maps = {{}};
+          if (pp > 1) {  // one layer fewer on the first and last stage, the rest on the others
+            std::vector<int> uneven(pp, L / pp);
+            int extra = L - pp * (L / pp);
+            if (pp > 2) uneven[0]--, uneven[pp - 1]--, extra += 2;
+            for (int k = 0; extra > 0; ++k, --extra) uneven[pp > 2 ? 1 + k % (pp - 2) : k % pp]++;
+            maps.push_back(uneven);
+          }
+          for (const auto& map : maps) {
+            if (map.empty() && L % pp) continue;
+            for (int cp : {1, 2}) {
+              for (int zero = 0; zero <= 3; ++zero) {
+                for (bool sp : {false, true}) {
+                  for (Recompute rc : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
+                    for (ScheduleKind sched : {ScheduleKind::kGPipe, ScheduleKind::k1F1B, ScheduleKind::kZbH1}) {
+                      for (int64_t mbs : {1, 4}) {
+                        j.training.precision = precision;
+                        j.training.micro_batch = mbs;
+                        j.parallel.tp = tp, j.parallel.pp = pp, j.parallel.cp = cp, j.parallel.dp = 2;
+                        j.parallel.ep = j.model.moe.enabled() ? 2 : 1;
+                        j.parallel.zero = zero, j.parallel.sp = sp, j.parallel.recompute = rc;
+                        j.parallel.schedule = sched;
+                        j.parallel.stage_layers = map;
+                        j.parallel.attention = (checked % 2) ? AttentionKernel::kFlash : AttentionKernel::kUnfused;
+                        ASSERT_EQ(EstimatePeakBytes(j), EstimateMemory(j).peak_bytes)
+                            << model << " tp " << tp << " pp " << pp << " cp " << cp << " zero " << zero;
+                        ++checked;
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000);
 }
 
 }  // namespace

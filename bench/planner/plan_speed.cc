@@ -44,7 +44,6 @@ int main(int argc, char** argv) {
               static_cast<long long>(r.bound_violations));
   std::printf("evaluated per second per core: %.0f (Calculon: ~49)\n", r.evaluated / wall / cores);
   if (!r.plans.empty()) {
-    const auto& p = r.plans[0].job.parallel;
     std::printf("best: %s: step %.3f s (lower bound %.3f s), mfu %.3f\n", ConfigLabel(r.plans[0].job).c_str(),
                 r.plans[0].score.step_time_s, r.plans[0].lower_bound_s, r.plans[0].score.mfu);
   }
