@@ -92,5 +92,32 @@ expect_error "interleaved m % p" 'parallax: error: --gbs: interleaved schedule n
 expect_error "zb-h1 without pp" 'parallax: error: --schedule: zb-h1 needs --pp >= 2' simulate --model gpt-1.3b --schedule zb-h1
 expect_error "vpp without interleaved" 'parallax: error: --vpp: virtual stages need --schedule interleaved' simulate --model gpt-1.3b --pp 2 --vpp 2 --schedule 1f1b --gbs 4
 
+# run (CPU backend)
+out="$("$px" run --backend cpu --model gpt-tiny --dp 2 --zero 1 --gbs 4 --steps 3 --data synthetic)"
+check "run --backend cpu prints one line per step" '[ "$(printf "%s\n" "$out" | grep -c "^step [0-9]* | loss [0-9.]* | .* ms | .* tokens/s | MFU .*% | peak .* MB$")" = 3 ]'
+json="$("$px" run --backend cpu --model gpt-tiny --pp 2 --dp 2 --gbs 8 --steps 2 --json 2>/dev/null)"
+check "run --json has the measured keys" 'python3 - "$json" <<PY
+import json, sys
+m = json.loads(sys.argv[1])["measured"]
+assert {"step_time_s", "tokens_per_s", "mfu", "peak_bytes", "loss", "ranks"} <= set(m) and len(m["ranks"]) == 4
+PY'
+expect_error "run: cpu backend rejects tp" "parallax: error: --tp: the cpu backend runs tp = 1 only, got 2" run --model gpt-tiny --tp 2 --gpus 2
+expect_error "run: unknown backend" 'parallax: error: --backend: "tpu" is not available in this build (allowed: cpu)' run --model gpt-tiny --backend tpu
+
+# plan (more in //cli:plan_command_test)
+json="$("$px" plan --model gpt-1.3b --cluster dgx-h100 --gpus 8 --gbs 64 --seq 2048 --json --out "$tmp/plan.json")"
+check "plan --json has the design's keys" 'python3 - "$json" <<PY
+import json, sys
+j = json.loads(sys.argv[1])
+assert {"plans", "evaluated", "rejected", "search_time_s"} <= set(j)
+p = j["plans"][0]
+assert {"step_time_s", "tokens_per_s", "mfu", "bubble_fraction", "breakdown", "memory"} <= set(p)
+PY'
+a="$(python3 -c 'import json,sys; print(round(json.loads(sys.argv[1])["plans"][0]["step_time_s"], 9))' "$json")"
+b="$("$px" simulate --plan "$tmp/plan.json" --json | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["step_time_s"], 9))')"
+check "plan --out reads back into simulate --plan with the same step time" '[ "$a" = "$b" ]'
+err="$("$px" plan --model gpt-1.3b --cluster dgx-h100 --gpus 999999 --gbs 64 2>&1)"; rc=$?
+check "plan with more GPUs than the cluster exits 2" '[ $rc = 2 ] && [[ "$err" == "parallax: error: --gpus"* ]]'
+
 echo "$fails failed"
 [ "$fails" = 0 ]

@@ -6,7 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/memory_command.h"
+#include "cli/plan_command.h"
 #include "cli/presets_command.h"
+#include "cli/run_command.h"
 #include "cli/simulate_command.h"
 #include "core/errors.h"
 
@@ -15,7 +17,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   parallax::AddMemoryCommand(app);
   parallax::AddSimulateCommand(app);
+  parallax::AddPlanCommand(app);
   parallax::AddPresetCommands(app);
+  parallax::AddRunCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

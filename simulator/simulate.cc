@@ -266,12 +266,19 @@ double EstimateStepTimeLowerBound(const Job& job, const CostParams& params) {
   const std::vector<std::vector<LayerCost>> chunks = ChunkCosts(job, cm);
   const double m = static_cast<double>(job.micro_batches());
   const double p2p = p.pp > 1 ? cm.P2pTime() : 0.0;
-  double bound = 0, prefix = 0;
+  // Drain: after stage s's last backward (chunk 0 of the last micro-batch),
+  // that gradient still passes the backward of chunk 0 on stages s-1..0, and
+  // stage 0 then runs its optimizer step (not for ZB-H1, whose last work on a
+  // stage may be deferred weight gradients).
+  const bool drain = p.schedule != ScheduleKind::kZbH1;
+  double bound = 0, prefix = 0, drain_s = 0;
   for (int s = 0; s < p.pp; ++s) {
-    double busy = cm.OptimizerTime(s);
-    for (const LayerCost& c : chunks[s]) busy += m * (c.forward.total_s() + c.backward_s());
-    bound = std::max(bound, prefix + busy);
+    double own = 0;
+    for (const LayerCost& c : chunks[s]) own += m * (c.forward.total_s() + c.backward_s());
+    const double tail = s > 0 && drain ? std::max(cm.OptimizerTime(s), drain_s + cm.OptimizerTime(0)) : cm.OptimizerTime(s);
+    bound = std::max(bound, prefix + own + tail);
     prefix += chunks[s][0].forward.total_s() + p2p;
+    drain_s += chunks[s][0].backward_s() + p2p;
   }
   return bound + params.step_overhead_s;
 }

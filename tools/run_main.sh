@@ -8,4 +8,4 @@ bazel build //cli:parallax
 if [ $# -gt 0 ]; then
   exec bazel-bin/cli/parallax "$@"
 fi
-exec bazel-bin/cli/parallax memory --model llama3-70b --cluster dgx-h100 --tp 8 --pp 4 --gpus 256 --gbs 512 --seq 4096 --sp --zero 1 --recompute selective
+exec bazel-bin/cli/parallax plan --model llama3-70b --cluster dgx-h100 --gpus 512 --gbs 512 --seq 8192
