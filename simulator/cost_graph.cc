@@ -1,6 +1,8 @@
 // Builds the instruction DAG with Boost.Graph, orders it topologically (which
 // also proves the programs cannot deadlock under these semantics), and times
-// it by relaxing edges in that order. See cost_graph.h.
+// it by relaxing edges in that order. See cost_graph.h. The order is read off
+// the programs (ProgramOrder) in one linear pass; Boost's topological_sort is
+// the fallback that orders any other acyclic graph or reports the cycle.
 #include "simulator/cost_graph.h"
 
 #include <algorithm>
@@ -13,15 +15,18 @@
 #include "simulator/program_dependencies.h"
 
 namespace parallax {
-namespace {
 
-struct EdgeKind {
-  bool from_start = false;
+// Compressed sparse rows. Edges run from an instruction to each instruction it
+// waits for, so they come out of the programs already sorted by source and the
+// graph is built in one sequential pass; the flag says the instruction waits
+// for the other's start, not its end (recv -> its matched send).
+struct CostGraph::Dag {
+  struct EdgeKind {
+    bool on_start = false;
+  };
+  using Graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, EdgeKind>;
+  Graph graph;
 };
-// Compressed sparse rows: built from the edge list in one pass, no per-edge allocation.
-using Dag = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, EdgeKind>;
-
-}  // namespace
 
 CostGraph::CostGraph(const std::vector<Program>& programs) : programs_(programs) {
   offset_.resize(programs.size() + 1, 0);
@@ -30,25 +35,27 @@ CostGraph::CostGraph(const std::vector<Program>& programs) : programs_(programs)
   num_vertices_ = offset_.back();
 
   std::vector<std::pair<int, int>> edges;
-  std::vector<EdgeKind> kinds;
-  edges.reserve(num_vertices_ * 3);
-  kinds.reserve(num_vertices_ * 3);
+  std::vector<Dag::EdgeKind> kinds;
+  edges.reserve(num_vertices_ * 2);
+  kinds.reserve(num_vertices_ * 2);
   const auto match = MatchSends(programs);
   data_deps_.resize(programs.size());
   for (size_t s = 0; s < programs.size(); ++s) {
     const int stage = static_cast<int>(s);
     const std::vector<int> prev = StreamPredecessors(programs[s]);
-    data_deps_[s] = DataDependencies(programs[s]);
+    data_deps_[s] = DataDependencyLists(programs[s]);
+    const DependencyLists& deps = data_deps_[s];
     const auto& ins = programs[s].instructions;
     for (size_t i = 0; i < ins.size(); ++i) {
       const int v = Vertex(stage, static_cast<int>(i));
       if (prev[i] >= 0) {
-        edges.emplace_back(Vertex(stage, prev[i]), v);
+        edges.emplace_back(v, Vertex(stage, prev[i]));
         kinds.push_back({false});
       }
-      for (int d : data_deps_[s][i]) {
+      for (int k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
+        const int d = deps.index[k];
         if (ins[d].stream == ins[i].stream) continue;  // implied by stream order (d < i)
-        edges.emplace_back(Vertex(stage, d), v);
+        edges.emplace_back(v, Vertex(stage, d));
         kinds.push_back({false});
       }
       if (IsRecvOp(ins[i].op)) {
@@ -57,47 +64,84 @@ CostGraph::CostGraph(const std::vector<Program>& programs) : programs_(programs)
           throw std::invalid_argument("cost graph: stage " + std::to_string(s) + " instruction " + std::to_string(i) +
                                       " (" + ToString(ins[i]) + ") has no matching send");
         }
-        edges.emplace_back(Vertex(ref.stage, ref.index), v);
+        edges.emplace_back(v, Vertex(ref.stage, ref.index));
         kinds.push_back({true});
       }
     }
   }
   num_edges_ = edges.size();
-  const Dag dag(boost::edges_are_unsorted_multi_pass, edges.begin(), edges.end(), kinds.begin(), num_vertices_);
-  std::vector<Dag::vertex_descriptor> reverse_order;
-  reverse_order.reserve(num_vertices_);
+  auto dag = std::make_shared<Dag>();
+  dag->graph = Dag::Graph(boost::edges_are_sorted, edges.begin(), edges.end(), kinds.begin(), num_vertices_);
+  dag_ = dag;
+  if (ProgramOrder(match)) return;
+  // Not ordered by the programs alone (a stage blocked on a receive whose send
+  // is not yet placed): Boost's DFS orders the graph or proves a cycle. Its
+  // output, reverse topological order of the wait-for edges, puts every
+  // instruction after those it waits for.
+  topo_order_.clear();
   try {
-    boost::topological_sort(dag, std::back_inserter(reverse_order));
+    boost::topological_sort(dag_->graph, std::back_inserter(topo_order_));
   } catch (const boost::not_a_dag&) {
     throw std::invalid_argument("cost graph: the programs deadlock (the instruction graph has a cycle)");
   }
-  topo_order_.assign(reverse_order.rbegin(), reverse_order.rend());
-  // Copy the out-edges for the timing pass (plain arrays in the hot loop).
-  out_begin_.assign(num_vertices_ + 1, 0);
-  out_target_.reserve(num_edges_);
-  out_from_start_.reserve(num_edges_);
-  for (size_t v = 0; v < num_vertices_; ++v) {
-    auto range = boost::out_edges(v, dag);
-    for (auto e = range.first; e != range.second; ++e) {
-      out_target_.push_back(static_cast<int>(boost::target(*e, dag)));
-      out_from_start_.push_back(dag[*e].from_start);
+}
+
+// Every same-stage edge points forward in program order (stream predecessors
+// and data dependencies are earlier instructions), so running each stage's
+// program in order, a receive only once its matched send has been placed,
+// yields a topological order of the graph whenever it places every
+// instruction. A worklist of stages: a stage runs until it blocks on a
+// receive, then waits on the sender's stage, which wakes it when it advances.
+bool CostGraph::ProgramOrder(const std::vector<std::vector<InstructionRef>>& match) {
+  const int stages = static_cast<int>(programs_.size());
+  topo_order_.clear();
+  topo_order_.reserve(num_vertices_);
+  std::vector<int> cursor(stages, 0);
+  std::vector<std::vector<int>> waiters(stages);
+  std::vector<int> work(stages);
+  for (int s = 0; s < stages; ++s) work[s] = stages - 1 - s;  // stage 0 first
+  while (!work.empty()) {
+    const int s = work.back();
+    work.pop_back();
+    const auto& ins = programs_[s].instructions;
+    const int n = static_cast<int>(ins.size()), from = cursor[s];
+    int i = from;
+    for (; i < n; ++i) {
+      if (IsRecvOp(ins[i].op)) {
+        const InstructionRef send = match[s][i];
+        if (cursor[send.stage] <= send.index) {
+          waiters[send.stage].push_back(s);
+          break;
+        }
+      }
+      topo_order_.push_back(offset_[s] + i);
+      cursor[s] = i + 1;  // visible to a receive on this stage matched to this send
     }
-    out_begin_[v + 1] = static_cast<int>(out_target_.size());
+    if (i == from) continue;  // no progress: whoever waits on s still waits
+    work.insert(work.end(), waiters[s].begin(), waiters[s].end());
+    waiters[s].clear();
   }
+  return topo_order_.size() == num_vertices_;
 }
 
 Timeline CostGraph::Schedule(const InstructionCost& cost) const {
-  std::vector<double> duration(num_vertices_), start(num_vertices_, 0.0), end(num_vertices_, 0.0);
+  std::vector<double> duration(num_vertices_), start(num_vertices_), end(num_vertices_);
   for (size_t s = 0; s < programs_.size(); ++s) {
     const auto& ins = programs_[s].instructions;
     for (size_t i = 0; i < ins.size(); ++i) duration[Vertex(static_cast<int>(s), static_cast<int>(i))] = cost(static_cast<int>(s), static_cast<int>(i), ins[i]);
   }
+  // Each instruction starts when everything it waits for has ended (or, for a
+  // receive's matched send, started).
+  const Dag::Graph& g = dag_->graph;
   for (int v : topo_order_) {
-    end[v] = start[v] + duration[v];
-    for (int k = out_begin_[v]; k < out_begin_[v + 1]; ++k) {
-      const int t = out_target_[k];
-      start[t] = std::max(start[t], out_from_start_[k] ? start[v] : end[v]);
+    double t = 0;
+    for (auto range = boost::out_edges(static_cast<Dag::Graph::vertex_descriptor>(v), g); range.first != range.second;
+         ++range.first) {
+      const auto u = boost::target(*range.first, g);
+      t = std::max(t, g[*range.first].on_start ? start[u] : end[u]);
     }
+    start[v] = t;
+    end[v] = t + duration[v];
   }
   Timeline tl;
   tl.start_s.resize(programs_.size());
@@ -127,8 +171,11 @@ ComputeIdle CostGraph::IdleOf(const Timeline& tl, int stage) const {
     const double gap = st[i] - cursor;
     if (gap > 0) {
       int binding = -1;
-      for (int d : data_deps_[stage][i])
+      const DependencyLists& deps = data_deps_[stage];
+      for (int k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
+        const int d = deps.index[k];
         if (binding < 0 || en[d] > en[binding]) binding = d;
+      }
       if (binding >= 0 && ins[binding].stream == Stream::kDataParallel) {
         idle.dp_wait_s += gap;
       } else if (binding >= 0 && IsRecvOp(ins[binding].op)) {
