@@ -6,6 +6,7 @@
 #include "simulator/cost_graph.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -24,7 +25,9 @@ struct CostGraph::Dag {
   struct EdgeKind {
     bool on_start = false;
   };
-  using Graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, EdgeKind>;
+  // 32-bit vertex and edge indices: half the memory of the size_t default.
+  using Graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, EdgeKind, boost::no_property,
+                                                   uint32_t, uint32_t>;
   Graph graph;
 };
 
@@ -34,29 +37,31 @@ CostGraph::CostGraph(const std::vector<Program>& programs) : programs_(programs)
     offset_[s + 1] = offset_[s] + static_cast<int>(programs[s].instructions.size());
   num_vertices_ = offset_.back();
 
-  std::vector<std::pair<int, int>> edges;
-  std::vector<Dag::EdgeKind> kinds;
-  edges.reserve(num_vertices_ * 2);
-  kinds.reserve(num_vertices_ * 2);
   const auto match = MatchSends(programs);
-  data_deps_.resize(programs.size());
+  // Usually about two edges per instruction (stream order, and a receive's send
+  // or the compute op next to a p2p op); pages reserved but not written cost nothing.
+  const size_t edges = 3 * num_vertices_;
+  std::vector<Dag::Graph::vertex_descriptor> sources, targets;
+  std::vector<Dag::EdgeKind> kinds;
+  sources.reserve(edges);
+  targets.reserve(edges);
+  kinds.reserve(edges);
+  auto add_edge = [&](int v, int u, bool on_start) {
+    sources.push_back(v);
+    targets.push_back(u);
+    kinds.push_back({on_start});
+  };
   for (size_t s = 0; s < programs.size(); ++s) {
     const int stage = static_cast<int>(s);
-    const std::vector<int> prev = StreamPredecessors(programs[s]);
-    data_deps_[s] = DataDependencyLists(programs[s]);
-    const DependencyLists& deps = data_deps_[s];
+    const DependencyLists deps = DataDependencyLists(programs[s]);
     const auto& ins = programs[s].instructions;
+    const std::vector<int> prev = StreamPredecessors(programs[s]);
     for (size_t i = 0; i < ins.size(); ++i) {
       const int v = Vertex(stage, static_cast<int>(i));
-      if (prev[i] >= 0) {
-        edges.emplace_back(v, Vertex(stage, prev[i]));
-        kinds.push_back({false});
-      }
+      if (prev[i] >= 0) add_edge(v, Vertex(stage, prev[i]), false);
       for (int k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
         const int d = deps.index[k];
-        if (ins[d].stream == ins[i].stream) continue;  // implied by stream order (d < i)
-        edges.emplace_back(v, Vertex(stage, d));
-        kinds.push_back({false});
+        if (ins[d].stream != ins[i].stream) add_edge(v, Vertex(stage, d), false);  // else implied by stream order
       }
       if (IsRecvOp(ins[i].op)) {
         const InstructionRef ref = match[s][i];
@@ -64,26 +69,35 @@ CostGraph::CostGraph(const std::vector<Program>& programs) : programs_(programs)
           throw std::invalid_argument("cost graph: stage " + std::to_string(s) + " instruction " + std::to_string(i) +
                                       " (" + ToString(ins[i]) + ") has no matching send");
         }
-        edges.emplace_back(v, Vertex(ref.stage, ref.index));
-        kinds.push_back({true});
+        add_edge(v, Vertex(ref.stage, ref.index), true);
       }
     }
   }
-  num_edges_ = edges.size();
+  num_edges_ = targets.size();
   auto dag = std::make_shared<Dag>();
-  dag->graph = Dag::Graph(boost::edges_are_sorted, edges.begin(), edges.end(), kinds.begin(), num_vertices_);
+  dag->graph = Dag::Graph(boost::construct_inplace_from_sources_and_targets, sources, targets, kinds, num_vertices_);
   dag_ = dag;
   if (ProgramOrder(match)) return;
   // Not ordered by the programs alone (a stage blocked on a receive whose send
   // is not yet placed): Boost's DFS orders the graph or proves a cycle. Its
   // output, reverse topological order of the wait-for edges, puts every
   // instruction after those it waits for.
-  topo_order_.clear();
+  std::vector<Dag::Graph::vertex_descriptor> order;
+  order.reserve(num_vertices_);
   try {
-    boost::topological_sort(dag_->graph, std::back_inserter(topo_order_));
+    boost::topological_sort(dag_->graph, std::back_inserter(order));
   } catch (const boost::not_a_dag&) {
     throw std::invalid_argument("cost graph: the programs deadlock (the instruction graph has a cycle)");
   }
+  topo_order_.clear();
+  for (const auto v : order) {
+    const int stage = StageOf(static_cast<int>(v)), i = static_cast<int>(v) - offset_[stage];
+    topo_order_.push_back({stage, i, i + 1});
+  }
+}
+
+int CostGraph::StageOf(int vertex) const {
+  return static_cast<int>(std::upper_bound(offset_.begin(), offset_.end(), vertex) - offset_.begin()) - 1;
 }
 
 // Every same-stage edge points forward in program order (stream predecessors
@@ -95,7 +109,7 @@ CostGraph::CostGraph(const std::vector<Program>& programs) : programs_(programs)
 bool CostGraph::ProgramOrder(const std::vector<std::vector<InstructionRef>>& match) {
   const int stages = static_cast<int>(programs_.size());
   topo_order_.clear();
-  topo_order_.reserve(num_vertices_);
+  size_t placed = 0;
   std::vector<int> cursor(stages, 0);
   std::vector<std::vector<int>> waiters(stages);
   std::vector<int> work(stages);
@@ -114,43 +128,56 @@ bool CostGraph::ProgramOrder(const std::vector<std::vector<InstructionRef>>& mat
           break;
         }
       }
-      topo_order_.push_back(offset_[s] + i);
       cursor[s] = i + 1;  // visible to a receive on this stage matched to this send
     }
     if (i == from) continue;  // no progress: whoever waits on s still waits
+    topo_order_.push_back({s, from, i});
+    placed += i - from;
     work.insert(work.end(), waiters[s].begin(), waiters[s].end());
     waiters[s].clear();
   }
-  return topo_order_.size() == num_vertices_;
+  return placed == num_vertices_;
 }
 
 Timeline CostGraph::Schedule(const InstructionCost& cost) const {
-  std::vector<double> duration(num_vertices_), start(num_vertices_), end(num_vertices_);
-  for (size_t s = 0; s < programs_.size(); ++s) {
+  Timeline tl;
+  const size_t stages = programs_.size();
+  tl.start_s.resize(stages);
+  tl.end_s.resize(stages);
+  for (size_t s = 0; s < stages; ++s) {
     const auto& ins = programs_[s].instructions;
-    for (size_t i = 0; i < ins.size(); ++i) duration[Vertex(static_cast<int>(s), static_cast<int>(i))] = cost(static_cast<int>(s), static_cast<int>(i), ins[i]);
+    tl.start_s[s].resize(ins.size());
+    auto& end = tl.end_s[s];
+    end.resize(ins.size());
+    for (size_t i = 0; i < ins.size(); ++i) end[i] = cost(static_cast<int>(s), static_cast<int>(i), ins[i]);  // duration
   }
   // Each instruction starts when everything it waits for has ended (or, for a
-  // receive's matched send, started).
+  // receive's matched send, started). Only that send is on another stage: the
+  // receive's peer, whose channel MatchSends matched it on.
   const Dag::Graph& g = dag_->graph;
-  for (int v : topo_order_) {
-    double t = 0;
-    for (auto range = boost::out_edges(static_cast<Dag::Graph::vertex_descriptor>(v), g); range.first != range.second;
-         ++range.first) {
-      const auto u = boost::target(*range.first, g);
-      t = std::max(t, g[*range.first].on_start ? start[u] : end[u]);
+  for (const Run& run : topo_order_) {
+    const int s = run.stage, first = offset_[s];
+    const auto& ins = programs_[s].instructions;
+    auto& start = tl.start_s[s];
+    auto& end = tl.end_s[s];
+    for (int i = run.from; i < run.to; ++i) {
+      double t = 0;
+      const auto edges = boost::out_edges(static_cast<Dag::Graph::vertex_descriptor>(first + i), g);
+      for (auto e = edges.first; e != edges.second; ++e) {
+        const int u = static_cast<int>(boost::target(*e, g));
+        if (g[*e].on_start) {
+          const int peer = ins[i].peer;
+          t = std::max(t, tl.start_s[peer][u - offset_[peer]]);
+        } else {
+          t = std::max(t, end[u - first]);
+        }
+      }
+      start[i] = t;
+      end[i] += t;
     }
-    start[v] = t;
-    end[v] = t + duration[v];
   }
-  Timeline tl;
-  tl.start_s.resize(programs_.size());
-  tl.end_s.resize(programs_.size());
-  for (size_t s = 0; s < programs_.size(); ++s) {
-    tl.start_s[s].assign(start.begin() + offset_[s], start.begin() + offset_[s + 1]);
-    tl.end_s[s].assign(end.begin() + offset_[s], end.begin() + offset_[s + 1]);
-    for (double e : tl.end_s[s]) tl.step_time_s = std::max(tl.step_time_s, e);
-  }
+  for (const auto& end : tl.end_s)
+    for (double e : end) tl.step_time_s = std::max(tl.step_time_s, e);
   return tl;
 }
 
@@ -165,13 +192,14 @@ ComputeIdle CostGraph::IdleOf(const Timeline& tl, int stage) const {
   const auto& ins = programs_[stage].instructions;
   const auto& st = tl.start_s[stage];
   const auto& en = tl.end_s[stage];
+  DependencyLists deps;  // computed at the first gap
   double cursor = 0;
   for (size_t i = 0; i < ins.size(); ++i) {
     if (ins[i].stream != Stream::kCompute) continue;
     const double gap = st[i] - cursor;
     if (gap > 0) {
       int binding = -1;
-      const DependencyLists& deps = data_deps_[stage];
+      if (deps.begin.empty()) deps = DataDependencyLists(programs_[stage]);
       for (int k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
         const int d = deps.index[k];
         if (binding < 0 || en[d] > en[binding]) binding = d;

@@ -55,14 +55,19 @@ class CostGraph {
  private:
   struct Dag;  // the Boost.Graph (cost_graph.cc), shared by copies
 
+  // Instructions [from, to) of one stage, consecutive in topological order.
+  struct Run {
+    int stage, from, to;
+  };
+
   int Vertex(int stage, int index) const { return offset_[stage] + index; }
+  int StageOf(int vertex) const;
   bool ProgramOrder(const std::vector<std::vector<InstructionRef>>& match);
 
   const std::vector<Program>& programs_;
   std::vector<int> offset_;                   // first vertex of each stage
-  std::vector<DependencyLists> data_deps_;    // [stage] -> same-stage deps of each instruction
   std::shared_ptr<const Dag> dag_;
-  std::vector<int> topo_order_;  // vertices in topological order
+  std::vector<Run> topo_order_;  // the vertices in topological order, as runs
   size_t num_vertices_ = 0, num_edges_ = 0;
 };
 

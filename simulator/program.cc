@@ -30,10 +30,11 @@ constexpr OpInfo kOps[] = {
     {OpKind::kOptimizerStep, "OPT", Stream::kCompute},
 };
 
+// kOps is in OpKind order, so the row is an index away.
 const OpInfo& Info(OpKind op) {
-  for (const OpInfo& info : kOps)
-    if (info.op == op) return info;
-  throw std::logic_error("unknown OpKind");
+  const auto k = static_cast<size_t>(op);
+  if (k >= sizeof(kOps) / sizeof(kOps[0]) || kOps[k].op != op) throw std::logic_error("unknown OpKind");
+  return kOps[k];
 }
 
 // Parses a non-negative integer; `what` names the field in the error.
