@@ -140,44 +140,43 @@ bool CostGraph::ProgramOrder(const std::vector<std::vector<InstructionRef>>& mat
 }
 
 Timeline CostGraph::Schedule(const InstructionCost& cost) const {
-  Timeline tl;
-  const size_t stages = programs_.size();
-  tl.start_s.resize(stages);
-  tl.end_s.resize(stages);
-  for (size_t s = 0; s < stages; ++s) {
+  // times[2v] = start, times[2v + 1] = end of vertex v; end holds the duration
+  // until v is timed.
+  std::vector<double> times(2 * num_vertices_);
+  for (size_t s = 0; s < programs_.size(); ++s) {
     const auto& ins = programs_[s].instructions;
-    tl.start_s[s].resize(ins.size());
-    auto& end = tl.end_s[s];
-    end.resize(ins.size());
-    for (size_t i = 0; i < ins.size(); ++i) end[i] = cost(static_cast<int>(s), static_cast<int>(i), ins[i]);  // duration
+    double* t = times.data() + 2 * offset_[s];
+    for (size_t i = 0; i < ins.size(); ++i) t[2 * i + 1] = cost(static_cast<int>(s), static_cast<int>(i), ins[i]);
   }
   // Each instruction starts when everything it waits for has ended (or, for a
-  // receive's matched send, started). Only that send is on another stage: the
-  // receive's peer, whose channel MatchSends matched it on.
+  // receive's matched send, started).
   const Dag::Graph& g = dag_->graph;
   for (const Run& run : topo_order_) {
-    const int s = run.stage, first = offset_[s];
-    const auto& ins = programs_[s].instructions;
-    auto& start = tl.start_s[s];
-    auto& end = tl.end_s[s];
-    for (int i = run.from; i < run.to; ++i) {
+    for (int v = offset_[run.stage] + run.from, last = offset_[run.stage] + run.to; v < last; ++v) {
       double t = 0;
-      const auto edges = boost::out_edges(static_cast<Dag::Graph::vertex_descriptor>(first + i), g);
-      for (auto e = edges.first; e != edges.second; ++e) {
-        const int u = static_cast<int>(boost::target(*e, g));
-        if (g[*e].on_start) {
-          const int peer = ins[i].peer;
-          t = std::max(t, tl.start_s[peer][u - offset_[peer]]);
-        } else {
-          t = std::max(t, end[u - first]);
-        }
-      }
-      start[i] = t;
-      end[i] += t;
+      const auto edges = boost::out_edges(static_cast<Dag::Graph::vertex_descriptor>(v), g);
+      for (auto e = edges.first; e != edges.second; ++e)
+        t = std::max(t, times[2 * boost::target(*e, g) + (g[*e].on_start ? 0 : 1)]);
+      times[2 * v] = t;
+      times[2 * v + 1] += t;
     }
   }
-  for (const auto& end : tl.end_s)
-    for (double e : end) tl.step_time_s = std::max(tl.step_time_s, e);
+  Timeline tl;
+  tl.start_s.resize(programs_.size());
+  tl.end_s.resize(programs_.size());
+  for (size_t s = 0; s < programs_.size(); ++s) {
+    const size_t n = programs_[s].instructions.size();
+    const double* t = times.data() + 2 * offset_[s];
+    auto& start = tl.start_s[s];
+    auto& end = tl.end_s[s];
+    start.resize(n);
+    end.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      start[i] = t[2 * i];
+      end[i] = t[2 * i + 1];
+      tl.step_time_s = std::max(tl.step_time_s, end[i]);
+    }
+  }
   return tl;
 }
 

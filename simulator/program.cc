@@ -62,17 +62,6 @@ bool Instruction::operator==(const Instruction& o) const {
 Stream StreamOf(OpKind op) { return Info(op).stream; }
 const char* OpName(OpKind op) { return Info(op).name; }
 
-bool IsComputeOp(OpKind op) {
-  return op == OpKind::kForward || op == OpKind::kBackward || op == OpKind::kBackwardInput ||
-         op == OpKind::kBackwardWeight;
-}
-bool IsSendOp(OpKind op) { return op == OpKind::kSendActivation || op == OpKind::kSendGradient; }
-bool IsRecvOp(OpKind op) { return op == OpKind::kRecvActivation || op == OpKind::kRecvGradient; }
-bool IsBackwardOp(OpKind op) { return op == OpKind::kBackward || op == OpKind::kBackwardInput; }
-bool ProducesWeightGrad(OpKind op) {
-  return op == OpKind::kBackward || op == OpKind::kBackwardWeight;
-}
-
 Instruction ComputeOp(OpKind op, int chunk, int micro_batch) {
   Instruction in;
   in.op = op;
