@@ -1,8 +1,9 @@
 // All pipeline stages' programs as one DAG (Boost.Graph): a vertex per
-// instruction; edges for stream order on each stage, data dependencies on a
-// stage (program_dependencies.h: F after its RECV, B after its F, a DP reduce
-// after the backward that produced its gradients, OPT after the reduces, ...)
-// and send -> recv pairs across stages. One data-parallel replica is simulated:
+// instruction; an edge from an instruction to each one it waits for: stream
+// order on each stage, data dependencies on a stage (program_dependencies.h:
+// F after its RECV, B after its F, a DP reduce after the backward that
+// produced its gradients, OPT after the reduces, ...) and recv -> matched send
+// across stages. One data-parallel replica is simulated:
 // all DP ranks of a stage run the same program at the same time, so a DP
 // collective's join is the rank itself. Timing is the longest path with
 // per-vertex durations: each stream runs its instructions in program order
@@ -11,9 +12,11 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "simulator/program.h"
+#include "simulator/program_dependencies.h"
 
 namespace parallax {
 
@@ -50,15 +53,21 @@ class CostGraph {
   ComputeIdle IdleOf(const Timeline& timeline, int stage) const;
 
  private:
+  struct Dag;  // the Boost.Graph (cost_graph.cc), shared by copies
+
+  // Instructions [from, to) of one stage, consecutive in topological order.
+  struct Run {
+    int stage, from, to;
+  };
+
   int Vertex(int stage, int index) const { return offset_[stage] + index; }
+  int StageOf(int vertex) const;
+  bool ProgramOrder(const std::vector<std::vector<InstructionRef>>& match);
 
   const std::vector<Program>& programs_;
-  std::vector<int> offset_;  // first vertex of each stage
-  std::vector<std::vector<std::vector<int>>> data_deps_;  // [stage][i] -> same-stage deps
-  std::vector<int> topo_order_;  // vertices in topological order
-  // Out-edges in CSR form, the flag says "from the source's start" (send -> recv).
-  std::vector<int> out_begin_, out_target_;
-  std::vector<char> out_from_start_;
+  std::vector<int> offset_;                   // first vertex of each stage
+  std::shared_ptr<const Dag> dag_;
+  std::vector<Run> topo_order_;  // the vertices in topological order, as runs
   size_t num_vertices_ = 0, num_edges_ = 0;
 };
 

@@ -30,10 +30,11 @@ constexpr OpInfo kOps[] = {
     {OpKind::kOptimizerStep, "OPT", Stream::kCompute},
 };
 
+// kOps is in OpKind order, so the row is an index away.
 const OpInfo& Info(OpKind op) {
-  for (const OpInfo& info : kOps)
-    if (info.op == op) return info;
-  throw std::logic_error("unknown OpKind");
+  const auto k = static_cast<size_t>(op);
+  if (k >= sizeof(kOps) / sizeof(kOps[0]) || kOps[k].op != op) throw std::logic_error("unknown OpKind");
+  return kOps[k];
 }
 
 // Parses a non-negative integer; `what` names the field in the error.
@@ -60,17 +61,6 @@ bool Instruction::operator==(const Instruction& o) const {
 
 Stream StreamOf(OpKind op) { return Info(op).stream; }
 const char* OpName(OpKind op) { return Info(op).name; }
-
-bool IsComputeOp(OpKind op) {
-  return op == OpKind::kForward || op == OpKind::kBackward || op == OpKind::kBackwardInput ||
-         op == OpKind::kBackwardWeight;
-}
-bool IsSendOp(OpKind op) { return op == OpKind::kSendActivation || op == OpKind::kSendGradient; }
-bool IsRecvOp(OpKind op) { return op == OpKind::kRecvActivation || op == OpKind::kRecvGradient; }
-bool IsBackwardOp(OpKind op) { return op == OpKind::kBackward || op == OpKind::kBackwardInput; }
-bool ProducesWeightGrad(OpKind op) {
-  return op == OpKind::kBackward || op == OpKind::kBackwardWeight;
-}
 
 Instruction ComputeOp(OpKind op, int chunk, int micro_batch) {
   Instruction in;

@@ -59,12 +59,17 @@ struct Program {
 Stream StreamOf(OpKind op);
 // Short mnemonic used by the text form ("F", "SEND_F", "RS", ...).
 const char* OpName(OpKind op);
-bool IsComputeOp(OpKind op);   // F, B, BI, BW
-bool IsSendOp(OpKind op);      // SEND_F, SEND_B
-bool IsRecvOp(OpKind op);      // RECV_F, RECV_B
-bool IsBackwardOp(OpKind op);  // B, BI (the op that consumes the activations)
+// (Inline: called once or more per instruction when programs are generated and scanned.)
+inline bool IsComputeOp(OpKind op) {  // F, B, BI, BW
+  return op == OpKind::kForward || op == OpKind::kBackward || op == OpKind::kBackwardInput ||
+         op == OpKind::kBackwardWeight;
+}
+inline bool IsSendOp(OpKind op) { return op == OpKind::kSendActivation || op == OpKind::kSendGradient; }
+inline bool IsRecvOp(OpKind op) { return op == OpKind::kRecvActivation || op == OpKind::kRecvGradient; }
+// B, BI (the op that consumes the activations)
+inline bool IsBackwardOp(OpKind op) { return op == OpKind::kBackward || op == OpKind::kBackwardInput; }
 // True if the op produces weight gradients (B, or BW).
-bool ProducesWeightGrad(OpKind op);
+inline bool ProducesWeightGrad(OpKind op) { return op == OpKind::kBackward || op == OpKind::kBackwardWeight; }
 
 // Constructors that fill the stream and the unused fields.
 Instruction ComputeOp(OpKind op, int chunk, int micro_batch);

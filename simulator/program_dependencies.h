@@ -31,6 +31,15 @@ std::vector<int> StreamPredecessors(const Program& program);
 //                    (chunk, micro_batch); it has no dependency of its own.
 std::vector<std::vector<int>> DataDependencies(const Program& program);
 
+// The same lists in compressed form (one allocation instead of one per
+// instruction, for large programs): the dependencies of instruction i are
+// index[begin[i]] .. index[begin[i + 1] - 1], in DataDependencies' order.
+struct DependencyLists {
+  std::vector<int> begin;  // size instructions + 1
+  std::vector<int> index;
+};
+DependencyLists DataDependencyLists(const Program& program);
+
 struct InstructionRef {
   int stage = -1;
   int index = -1;

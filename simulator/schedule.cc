@@ -17,6 +17,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "simulator/schedule_order.h"
 
@@ -53,6 +54,10 @@ class StageBuilder {
   Program Build() {
     const std::vector<ComputeStep> order = ComputeOrder(spec_, stage_);
     const bool dp_ops = spec_.dp > 1;
+    // At most a receive and a send around each step, and per chunk the split
+    // backward's parts and reductions, or the reductions and gathers after the
+    // schedule (pages reserved but not written cost nothing).
+    program_.instructions.reserve(3 * order.size() + 4 * static_cast<size_t>(spec_.vpp) * spec_.grad_buckets_per_chunk + 1);
     // The last weight-grad producer of each chunk is split when overlapping.
     std::vector<int> last_wgrad(spec_.vpp, -1);
     for (size_t i = 0; i < order.size(); ++i)
@@ -75,7 +80,7 @@ class StageBuilder {
                    BucketBytes(spec_.param_bytes_per_chunk, spec_.grad_buckets_per_chunk, k)));
     if (dp_ops && spec_.zero_stage == 3) InsertZero3Gathers();
     program_.stage = stage_;
-    return program_;
+    return std::move(program_);
   }
 
  private:
@@ -208,6 +213,7 @@ void ValidateScheduleSpec(const ScheduleSpec& s) {
 std::vector<Program> GeneratePrograms(const ScheduleSpec& spec) {
   ValidateScheduleSpec(spec);
   std::vector<Program> programs;
+  programs.reserve(spec.pp);
   for (int s = 0; s < spec.pp; ++s) programs.push_back(StageBuilder(spec, s).Build());
   return programs;
 }

@@ -1,5 +1,5 @@
 // vTrain's 1,440 measured Megatron-DeepSpeed iterations on one A100 node
-// (/work/shared/reference/vtrain-a100/ground_truth_single.csv; vTrain, MICRO
+// (../shared/reference/vtrain-a100/ground_truth_single.csv; vTrain, MICRO
 // 2024, reports 8.37% MAPE) against Simulate. Assumptions (the file does not
 // state them): GPT-style model with learned positions, LayerNorm, GeLU, 4h FFN,
 // biases, dropout 0.1, vocab 51200 (padded to 128·tp); fp16 mixed precision;
@@ -11,6 +11,7 @@
 // node's intra-node link bandwidth and latency — by coordinate descent on the even rows; the
 // error is reported on the odd (held-out) rows, and on all rows.
 // Usage: bazel run -c opt //bench/simulator:vtrain_a100 -- [CSV]
+#include <cstdlib>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -122,7 +123,11 @@ void PrintParams(const char* label, const Calib& k) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string path = argc > 1 ? argv[1] : "/work/shared/reference/vtrain-a100/ground_truth_single.csv";
+  // Default: ../shared beside the checkout (`bazel run` sets BUILD_WORKSPACE_DIRECTORY).
+  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  const std::string path = argc > 1 ? argv[1]
+                                    : std::string(workspace ? workspace : ".") +
+                                          "/../shared/reference/vtrain-a100/ground_truth_single.csv";
   const std::vector<Row> rows = Load(path);
   const ClusterSpec cluster = ResolveCluster("dgx-a100-80g");
   std::printf("%zu rows from %s\n\n", rows.size(), path.c_str());
