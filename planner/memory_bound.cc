@@ -21,7 +21,7 @@ int64_t PeakMemoryLowerBoundBytes(const Job& job) {
   const int stages[3] = {0, std::min(1, p.pp - 1), p.pp - 1};
   for (int k = 0; k < 3; ++k) {
     const int stage = stages[k];
-    const StageParams params = ParamsOnStage(job, stage);
+    const StageParams params = ParamsOnStage(job, layers, stage);
     const ModelStateBytes dense = ModelStates(params.dense, job.training.precision, p.zero, shards);
     const ModelStateBytes expert = ModelStates(params.expert, job.training.precision, p.zero, expert_shards);
     // Optimizer step: every model state. Backward start: weights, optimizer

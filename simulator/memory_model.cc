@@ -27,20 +27,23 @@ ModelStateBytes ModelStates(double params, Precision precision, int zero, int dp
   return m;
 }
 
-namespace {
-
-// ParamsOnStage with the stage map already resolved (EstimateMemory calls it per stage).
-StageParams ParamsOnStageOf(const Job& job, const std::vector<int>& per_stage, int stage) {
+StageParams ParamsOnStage(const Job& job, const std::vector<int>& per_stage, int stage) {
   const ModelSpec& m = job.model;
   const ParallelConfig& p = job.parallel;
   int first_layer = 0;
   for (int s = 0; s < stage; ++s) first_layer += per_stage[s];
   StageParams out;
   const double t = p.tp;
+  // A layer's parameters depend only on whether it is an MoE layer: two values, computed once.
+  double dense_of[2] = {-1, -1}, expert_of[2] = {-1, -1};
   for (int l = first_layer; l < first_layer + per_stage[stage]; ++l) {
-    const LayerParams lp = CountLayerParams(m, l);
-    const double dense = (lp.attention + lp.dense_mlp + lp.shared_expert_mlp) / t + lp.norms + lp.router;
-    const double expert = static_cast<double>(lp.expert_mlp_each) * lp.num_experts / (t * p.ep);
+    const int moe = m.IsMoeLayer(l);
+    if (dense_of[moe] < 0) {
+      const LayerParams lp = CountLayerParams(m, l);
+      dense_of[moe] = (lp.attention + lp.dense_mlp + lp.shared_expert_mlp) / t + lp.norms + lp.router;
+      expert_of[moe] = static_cast<double>(lp.expert_mlp_each) * lp.num_experts / (t * p.ep);
+    }
+    const double dense = dense_of[moe], expert = expert_of[moe];
     out.dense += dense;
     out.expert += expert;
     out.largest_layer = std::max(out.largest_layer, dense + expert);
@@ -58,9 +61,7 @@ StageParams ParamsOnStageOf(const Job& job, const std::vector<int>& per_stage, i
   return out;
 }
 
-}  // namespace
-
-StageParams ParamsOnStage(const Job& job, int stage) { return ParamsOnStageOf(job, job.StageLayers(), stage); }
+StageParams ParamsOnStage(const Job& job, int stage) { return ParamsOnStage(job, job.StageLayers(), stage); }
 
 namespace {
 
@@ -107,7 +108,7 @@ int64_t EstimateStage(const Job& job, const std::vector<int>& per_stage, int sta
   Builder add{row};
 
   // Model states.
-  const StageParams params = ParamsOnStageOf(job, per_stage, stage);
+  const StageParams params = ParamsOnStage(job, per_stage, stage);
   const ModelStateBytes dense = ModelStates(params.dense, tr.precision, p.zero, dp_shards);
   const ModelStateBytes expert = ModelStates(params.expert, tr.precision, p.zero, expert_dp);
   add.Add(kWeights, "weights", dense.weights + expert.weights);
@@ -218,7 +219,7 @@ MemoryReport EstimateMemory(const Job& job) {
   for (int s = 0; s < job.parallel.pp; ++s) {
     report.ranks.emplace_back();
     report.peak_bytes = std::max(report.peak_bytes, EstimateStage(job, per_stage, s, &report.ranks.back()));
-    const StageParams sp = ParamsOnStageOf(job, per_stage, s);
+    const StageParams sp = ParamsOnStage(job, per_stage, s);
     report.params_per_gpu_max = std::max<int64_t>(report.params_per_gpu_max, static_cast<int64_t>(sp.dense + sp.expert));
   }
   return report;

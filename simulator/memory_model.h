@@ -68,6 +68,7 @@ struct StageParams {
   double largest_layer = 0;  // for ZeRO-3 gathers
 };
 StageParams ParamsOnStage(const Job& job, int stage);
+StageParams ParamsOnStage(const Job& job, const std::vector<int>& stage_layers, int stage);  // map resolved
 
 // Megatron pads the vocabulary to a multiple of 128 x tp.
 int64_t PaddedVocab(const Job& job);
