@@ -1,10 +1,12 @@
 // Wiring of the memory model and simulator into the planner's Evaluator:
 // peak = EstimatePeakBytes (EstimateMemory's peak, string-free; with the
-// model-state/activation lower bound first), bound = EstimateStepTimeLowerBound, simulate = Simulate; exposed
+// model-state/activation lower bound first), bound = PlannerStepTimeLowerBound
+// (EstimateStepTimeLowerBound or the ZeRO-3 gathers), simulate = Simulate; exposed
 // communication = the breakdown's tp, cp, ep, pp and dp communication.
 #include "planner/simulator_evaluator.h"
 
 #include "planner/memory_bound.h"
+#include "planner/step_bound.h"
 #include "simulator/memory_model.h"
 #include "simulator/simulate.h"
 
@@ -14,7 +16,7 @@ Evaluator SimulatorEvaluator() {
   Evaluator e;
   e.peak_memory_bytes = EstimatePeakBytes;
   e.peak_memory_lower_bound_bytes = PeakMemoryLowerBoundBytes;
-  e.step_time_lower_bound_s = [](const Job& job) { return EstimateStepTimeLowerBound(job); };
+  e.step_time_lower_bound_s = [](const Job& job) { return PlannerStepTimeLowerBound(job); };
   e.simulate = [](const Job& job) {
     const SimResult r = Simulate(job);
     PlanScore s;
@@ -32,7 +34,7 @@ Evaluator SimulatorEvaluator() {
 }
 
 const char* SimulatorEvaluatorName() {
-  return "EstimatePeakBytes (+ model-state/activation bound) / EstimateStepTimeLowerBound / Simulate";
+  return "EstimatePeakBytes (+ model-state/activation bound) / PlannerStepTimeLowerBound (compute stream or ZeRO-3 gathers) / Simulate";
 }
 
 }  // namespace parallax

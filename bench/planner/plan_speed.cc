@@ -3,7 +3,9 @@
 // configurations got the analytic model and how many were simulated, wall
 // time, and configurations evaluated per second per core (Calculon, the
 // best-known analytical planner, evaluates about 49 per second per core).
-// Usage: plan_speed [threads [top_k [even]]]; "even" leaves uneven stage maps out.
+// Usage: plan_speed [threads [top_k [even|exhaustive]]]; "even" leaves uneven stage maps
+// out; "exhaustive" simulates every fitting configuration (to check that branch
+// and bound returns the same top K; every plan is printed).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
   o.threads = argc > 1 ? std::atoi(argv[1]) : 0;
   if (argc > 2) o.top_k = std::atoi(argv[2]);
   if (argc > 3 && std::string(argv[3]) == "even") o.space.uneven_stages = false;  // what a planner without uneven stages finds
+  if (argc > 3 && std::string(argv[3]) == "exhaustive") o.branch_and_bound = false;
   const int cores = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   const Evaluator ev = SimulatorEvaluator();
   const auto t0 = std::chrono::steady_clock::now();
@@ -43,6 +46,9 @@ int main(int argc, char** argv) {
   std::printf("wall %.3f s on %d threads, top %d; simulated below their bound: %lld\n", wall, cores, o.top_k,
               static_cast<long long>(r.bound_violations));
   std::printf("evaluated per second per core: %.0f (Calculon: ~49)\n", r.evaluated / wall / cores);
+  for (size_t k = 0; k < r.plans.size(); ++k) {
+    std::printf("#%zu %s: step %.6f s\n", k + 1, ConfigLabel(r.plans[k].job).c_str(), r.plans[k].score.step_time_s);
+  }
   if (!r.plans.empty()) {
     std::printf("best: %s: step %.3f s (lower bound %.3f s), mfu %.3f\n", ConfigLabel(r.plans[0].job).c_str(),
                 r.plans[0].score.step_time_s, r.plans[0].lower_bound_s, r.plans[0].score.mfu);
