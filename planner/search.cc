@@ -105,12 +105,14 @@ NoFit ExplainNoFit(const Job& base, const SearchOptions& o, const Evaluator& ev,
 void ParallelFor(int64_t n, int threads, const std::function<void(int64_t, int)>& fn) {
   const int t = static_cast<int>(std::min<int64_t>(ThreadCount(threads), std::max<int64_t>(n, 1)));
   std::atomic<int64_t> next{0};
-  constexpr int64_t kChunk = 256;
+  // Chunks of up to 256 items, but at least ~8 per thread, so that a short
+  // loop (a batch of simulations) is still shared.
+  const int64_t chunk = std::clamp<int64_t>(n / (8 * t), 1, 256);
   auto work = [&](int th) {
     for (;;) {
-      const int64_t start = next.fetch_add(kChunk);
+      const int64_t start = next.fetch_add(chunk);
       if (start >= n) return;
-      for (int64_t i = start; i < std::min(n, start + kChunk); ++i) fn(i, th);
+      for (int64_t i = start; i < std::min(n, start + chunk); ++i) fn(i, th);
     }
   };
   std::vector<std::thread> pool;
