@@ -25,7 +25,7 @@ constexpr float kInitStd = 0.02f;
 GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
                    DeviceArena& arena, cudaStream_t stream)
     : m_(m), layout_(MakeGptLayout(m)), mbs_(micro_batch), seq_(seq), rows_(micro_batch * seq),
-      stream_(stream) {
+      stream_(stream), profile_(stream) {
   if (micro_batch <= 0 || seq <= 0 || seq > m.max_seq)
     throw std::invalid_argument("gpu runtime: need micro_batch > 0 and 0 < seq <= max_seq");
   const size_t P = layout_.total_elems, T = rows_, h = m.hidden, f = m.ffn_hidden;
@@ -107,72 +107,107 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
     CUDA_CHECK(cudaMemsetAsync(G(L.wpe), 0, size_t(m_.max_seq) * h * sizeof(float), stream_));
     CUDA_CHECK(cudaMemsetAsync(G(L.decay_elems), 0,
                                (L.total_elems - L.decay_elems) * sizeof(float), stream_));
+    profile_.mark("zero grads");
   }
 
   // ---- forward ----
   embedding_forward(tokens, W(L.wte), W(L.wpe), mbs_, seq_, h, acts_[0].x, stream_);
+  profile_.mark("embedding fwd");
   for (int l = 0; l < m_.num_layers; ++l) {
     const GptLayerOffsets& o = L.layers[l];
     LayerActs& a = acts_[l];
     bf16* x_next = l + 1 < m_.num_layers ? acts_[l + 1].x : x_final_;
     layernorm_forward(a.x, W(o.ln1_w), W(o.ln1_b), T, h, kLnEps, a.ln1, a.ln1_mean, a.ln1_rstd,
                       stream_);
+    profile_.mark("layernorm fwd");
     for (int j = 0; j < 3; ++j)
       gemm(a.ln1, false, W(o.qkv_w) + size_t(j) * h * h, true, a.qkv + j * Th, GemmOut::kBf16, T,
            h, h, 0.0f, W(o.qkv_b) + j * h);
+    profile_.mark("gemm fwd qkv");
     flash_attention_forward(a.qkv, a.qkv + Th, a.qkv + 2 * Th, as, a.attn, a.lse, stream_);
+    profile_.mark("attention fwd");
     CUDA_CHECK(cudaMemcpyAsync(a.mid, a.x, Th * sizeof(bf16), cudaMemcpyDeviceToDevice, stream_));
+    profile_.mark("residual copy");
     gemm(a.attn, false, W(o.proj_w), true, a.mid, GemmOut::kBf16, T, h, h, 1.0f, W(o.proj_b));
+    profile_.mark("gemm fwd proj");
     layernorm_forward(a.mid, W(o.ln2_w), W(o.ln2_b), T, h, kLnEps, a.ln2, a.ln2_mean, a.ln2_rstd,
                       stream_);
+    profile_.mark("layernorm fwd");
     gemm(a.ln2, false, W(o.fc1_w), true, a.fc1, GemmOut::kBf16, T, f, h, 0.0f, W(o.fc1_b));
+    profile_.mark("gemm fwd fc1");
     gelu_forward(a.fc1, size_t(T) * f, gelu_, stream_);
+    profile_.mark("gelu fwd/recompute");
     CUDA_CHECK(cudaMemcpyAsync(x_next, a.mid, Th * sizeof(bf16), cudaMemcpyDeviceToDevice, stream_));
+    profile_.mark("residual copy");
     gemm(gelu_, false, W(o.fc2_w), true, x_next, GemmOut::kBf16, T, h, f, 1.0f, W(o.fc2_b));
+    profile_.mark("gemm fwd fc2");
   }
   layernorm_forward(x_final_, W(L.lnf_w), W(L.lnf_b), T, h, kLnEps, lnf_, lnf_mean_, lnf_rstd_,
                     stream_);
+  profile_.mark("layernorm fwd");
   gemm(lnf_, false, W(L.wte), true, logits_, GemmOut::kBf16, T, V, h, 0.0f);
+  profile_.mark("gemm fwd lm head");
   softmax_cross_entropy(logits_, targets, T, V, loss_scale / T, losses_, stream_);
+  profile_.mark("cross entropy");
 
   // ---- backward (logits_ now holds dlogits) ----
   gemm(logits_, false, W(L.wte), false, dtmp_, GemmOut::kBf16, T, h, V, 0.0f);
+  profile_.mark("gemm bwd lm head");
   gemm(logits_, true, lnf_, false, G(L.wte), GemmOut::kFp32, V, h, T, wbeta);
+  profile_.mark("gemm bwd lm head");
   layernorm_backward(dtmp_, x_final_, W(L.lnf_w), lnf_mean_, lnf_rstd_, T, h, dres_, G(L.lnf_w),
                      G(L.lnf_b), stream_);
+  profile_.mark("layernorm bwd");
   for (int l = m_.num_layers - 1; l >= 0; --l) {
     const GptLayerOffsets& o = L.layers[l];
     LayerActs& a = acts_[l];
     // MLP: x_next = mid + fc2(gelu(fc1(ln2(mid)))); dres = d x_next.
     gelu_forward(a.fc1, size_t(T) * f, gelu_, stream_);
+    profile_.mark("gelu fwd/recompute");
     gemm(dres_, true, gelu_, false, G(o.fc2_w), GemmOut::kFp32, h, f, T, wbeta);
+    profile_.mark("gemm bwd fc2");
     bias_grad(dres_, T, h, G(o.fc2_b), stream_);
+    profile_.mark("bias grad");
     gemm(dres_, false, W(o.fc2_w), false, dgelu_, GemmOut::kBf16, T, f, h, 0.0f);
+    profile_.mark("gemm bwd fc2");
     gelu_backward(dgelu_, a.fc1, size_t(T) * f, gelu_, stream_);  // gelu_ = d fc1
     gemm(gelu_, true, a.ln2, false, G(o.fc1_w), GemmOut::kFp32, f, h, T, wbeta);
+    profile_.mark("gelu bwd");
     bias_grad(gelu_, T, f, G(o.fc1_b), stream_);
+    profile_.mark("bias grad");
     gemm(gelu_, false, W(o.fc1_w), false, dtmp_, GemmOut::kBf16, T, h, f, 0.0f);
+    profile_.mark("gemm bwd fc1");
     layernorm_backward(dtmp_, a.mid, W(o.ln2_w), a.ln2_mean, a.ln2_rstd, T, h, dln_, G(o.ln2_w),
                        G(o.ln2_b), stream_);
+    profile_.mark("layernorm bwd");
     add_bf16(dres_, dln_, Th, dres_, stream_);  // dres = d mid
     // Attention: mid = x + proj(attn(ln1(x))).
     gemm(dres_, true, a.attn, false, G(o.proj_w), GemmOut::kFp32, h, h, T, wbeta);
+    profile_.mark("residual grad add");
     bias_grad(dres_, T, h, G(o.proj_b), stream_);
+    profile_.mark("bias grad");
     gemm(dres_, false, W(o.proj_w), false, dtmp_, GemmOut::kBf16, T, h, h, 0.0f);
+    profile_.mark("gemm bwd proj");
     flash_attention_backward(dtmp_, a.qkv, a.qkv + Th, a.qkv + 2 * Th, a.attn, a.lse, as, dqkv_,
                              dqkv_ + Th, dqkv_ + 2 * Th, attn_ws_, stream_);
+    profile_.mark("attention bwd");
     for (int j = 0; j < 3; ++j) {
       gemm(dqkv_ + j * Th, true, a.ln1, false, G(o.qkv_w) + size_t(j) * h * h, GemmOut::kFp32, h,
            h, T, wbeta);
+      profile_.mark("gemm bwd qkv");
       bias_grad(dqkv_ + j * Th, T, h, G(o.qkv_b) + j * h, stream_);
+      profile_.mark("bias grad");
       gemm(dqkv_ + j * Th, false, W(o.qkv_w) + size_t(j) * h * h, false, dtmp_, GemmOut::kBf16, T,
            h, h, j == 0 ? 0.0f : 1.0f);
+      profile_.mark("gemm bwd qkv");
     }
     layernorm_backward(dtmp_, a.x, W(o.ln1_w), a.ln1_mean, a.ln1_rstd, T, h, dln_, G(o.ln1_w),
                        G(o.ln1_b), stream_);
+    profile_.mark("layernorm bwd");
     add_bf16(dres_, dln_, Th, dres_, stream_);  // dres = d x
   }
   embedding_backward(tokens, dres_, mbs_, seq_, h, G(L.wte), G(L.wpe), stream_);
+  profile_.mark("residual grad add");
 }
 
 float GptModel::loss() {
@@ -200,6 +235,7 @@ void GptModel::optimizer_step(const AdamWConfig& cfg, float max_norm, int step) 
   AdamWConfig no_wd = cfg;
   no_wd.weight_decay = 0.0f;
   adamw_multi_tensor(no_decay, no_wd, step, clip, max_norm, stream_);
+  profile_.mark("adamw + clip");
 }
 
 float GptModel::grad_norm() {

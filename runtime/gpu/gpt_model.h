@@ -19,6 +19,7 @@
 #include "kernels/gemm.h"
 #include "runtime/gpu/device_arena.h"
 #include "runtime/gpu/gpt_layout.h"
+#include "runtime/gpu/stream_profile.h"
 
 namespace parallax::gpu {
 
@@ -49,6 +50,7 @@ class GptModel {
   float* master() { return master_; }
   float* grads() { return grads_; }
   cudaStream_t stream() const { return stream_; }
+  StreamProfile& profile() { return profile_; }  // per-op time breakdown (off by default)
   int tokens_per_micro_batch() const { return rows_; }
 
  private:
@@ -64,6 +66,7 @@ class GptModel {
   GptLayout layout_;
   int mbs_, seq_, rows_;
   cudaStream_t stream_;
+  StreamProfile profile_;
   GemmRunner gemm_;
   // Model states.
   __nv_bfloat16* w_;

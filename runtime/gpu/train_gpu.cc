@@ -43,6 +43,8 @@ int Main(int argc, char** argv) {
   app.add_option("--clip", clip, "global gradient-norm clip (0: none)");
   app.add_option("--peak-tflops", peak_tflops, "dense bf16 peak of the card for MFU");
   app.add_option("--json", json_path, "write the summary JSON here");
+  bool profile = false;
+  app.add_flag("--profile", profile, "time each op kind with CUDA events (steps after warm-up)");
   CLI11_PARSE(app, argc, argv);
 
   const ModelSpec m = ResolveModel(model_name);
@@ -75,11 +77,14 @@ int Main(int argc, char** argv) {
   for (int step = 1; step <= steps; ++step) {
     CUDA_CHECK(cudaStreamSynchronize(stream));
     const auto t0 = std::chrono::steady_clock::now();
+    model.profile().set_enabled(profile && step > warmup);
+    model.profile().begin();
     model.forward_backward(tokens, targets, 1.0f, /*accumulate=*/false);
     model.optimizer_step(opt, float(clip), step);
     CUDA_CHECK(cudaStreamSynchronize(stream));
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    model.profile().collect();
     last_loss = model.loss();
     const float gnorm = model.grad_norm();
     peak_device = std::max(peak_device, device_used_bytes());
@@ -113,6 +118,12 @@ int Main(int argc, char** argv) {
   nlohmann::json by_name = nlohmann::json::object();
   for (const auto& [name, bytes] : arena.by_name()) by_name[name] = bytes / kGiB;
   j["arena_GiB_by_name"] = by_name;
+  if (profile) {
+    const int profiled = std::max(1, steps - warmup);
+    nlohmann::json breakdown = nlohmann::json::object();
+    for (const auto& [label, ms] : model.profile().totals_ms()) breakdown[label] = ms / profiled;
+    j["profile_ms_per_step"] = breakdown;
+  }
   std::printf("%s\n", j.dump().c_str());
   if (!json_path.empty()) std::ofstream(json_path) << j.dump(1) << "\n";
   return 0;
