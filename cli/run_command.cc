@@ -1,0 +1,126 @@
+// `parallax run --backend cpu`: the shared job flags (--model, --dp, --zero,
+// --mbs, --gbs, --seq, ...) plus --steps, --data synthetic|FILE, --lr,
+// --warmup, --seed, --buckets, --json. The CPU backend runs tp = pp = cp =
+// ep = vpp = 1 and zero 0 or 1; anything else is a one-line SpecError (exit 2).
+// Step lines go to stdout (stderr with --json, whose object is the `run` keys
+// of the design's CLI contract, `measured` part).
+#include "cli/run_command.h"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/job_flags.h"
+#include "core/errors.h"
+#include "runtime/data.h"
+#include "runtime/trainer.h"
+
+namespace parallax {
+namespace {
+
+struct RunFlags {
+  JobFlags job;
+  std::string backend = "cpu";
+  std::string data = "synthetic";
+  int steps = 20;
+  double lr = 1e-3;
+  int warmup = 0;
+  uint64_t seed = 1234;
+  int buckets = 1;
+  bool json = false;
+};
+
+void RequireOne(const char* flag, int value) {
+  if (value != 1)
+    throw SpecError(std::string(flag) + ": the cpu backend runs " + (flag + 2) + " = 1 only, got " +
+                    std::to_string(value));
+}
+
+void Run(const RunFlags& f) {
+  if (f.backend != "cpu")
+    throw SpecError("--backend: \"" + f.backend + "\" is not available in this build (allowed: cpu)");
+  if (f.steps < 1) throw SpecError("--steps: must be >= 1, got " + std::to_string(f.steps));
+  if (f.buckets < 1) throw SpecError("--buckets: must be >= 1, got " + std::to_string(f.buckets));
+  if (!(f.lr >= 0)) throw SpecError("--lr: must be >= 0");
+  if (f.warmup < 0) throw SpecError("--warmup: must be >= 0");
+  const Job job = BuildJob(f.job);
+  const ParallelConfig& p = job.parallel;
+  RequireOne("--tp", p.tp);
+  RequireOne("--pp", p.pp);
+  RequireOne("--cp", p.cp);
+  RequireOne("--ep", p.ep);
+  RequireOne("--vpp", p.vpp);
+  if (p.zero > 1) throw SpecError("--zero: the cpu backend runs zero 0 or 1, got " + std::to_string(p.zero));
+
+  TrainConfig c;
+  c.model = job.model;
+  c.dp = p.dp;
+  c.zero = p.zero;
+  c.micro_batch = static_cast<int>(job.training.micro_batch);
+  c.micro_batches = static_cast<int>(job.micro_batches());
+  c.seq = static_cast<int>(job.training.seq);
+  c.steps = f.steps;
+  c.buckets = f.buckets;
+  c.seed = f.seed;
+  c.optimizer.adamw.lr = static_cast<float>(f.lr);
+  c.optimizer.warmup_steps = f.warmup;
+  c.log = f.json ? &std::cerr : &std::cout;
+  const TokenData data = OpenTokenData(f.data, job.model.vocab, f.seed);
+  if (!f.json)
+    std::cout << "cpu run: " << job.model.name << ", dp " << c.dp << ", zero " << c.zero << ", mbs " << c.micro_batch
+              << " x " << c.micro_batches << " micro-batches, seq " << c.seq << ", data " << data.name
+              << " (fp32; precision flags do not apply)\n";
+  const TrainResult r = Train(c, data);
+
+  // Steady-state step time: mean over the steps after the first (warm-up).
+  double time_s = 0;
+  const size_t first = r.steps.size() > 1 ? 1 : 0;
+  for (size_t i = first; i < r.steps.size(); ++i) time_s += r.steps[i].time_s;
+  time_s /= static_cast<double>(r.steps.size() - first);
+  const double tokens_per_s = r.tokens_per_step / time_s;
+  const double mfu = CountFlops(c.model, c.seq).model_per_token() * tokens_per_s / r.peak_flops_per_s;
+  if (f.json) {
+    nlohmann::json ranks = nlohmann::json::array(), steps = nlohmann::json::array();
+    for (size_t i = 0; i < r.rank_peak_bytes.size(); ++i)
+      ranks.push_back({{"rank", i}, {"peak_bytes", r.rank_peak_bytes[i]}});
+    for (const StepStats& s : r.steps)
+      steps.push_back({{"step", s.step}, {"loss", s.loss}, {"grad_norm", s.grad_norm}, {"time_s", s.time_s}});
+    nlohmann::json out = {{"backend", "cpu"},
+                          {"measured",
+                           {{"step_time_s", time_s},
+                            {"tokens_per_s", tokens_per_s},
+                            {"mfu", mfu},
+                            {"peak_flops_per_s", r.peak_flops_per_s},
+                            {"ranks", ranks},
+                            {"peak_bytes", *std::max_element(r.rank_peak_bytes.begin(), r.rank_peak_bytes.end())},
+                            {"loss", r.steps.back().loss},
+                            {"steps", steps}}}};
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::printf("mean step %.1f ms | %.0f tokens/s | MFU %.1f%% of the measured CPU GEMM rate (%.2f GFLOP/s) | final loss %.4f\n",
+                time_s * 1e3, tokens_per_s, 100 * mfu, r.peak_flops_per_s / 1e9, r.steps.back().loss);
+  }
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app) {
+  auto flags = std::make_shared<RunFlags>();
+  auto* run = app.add_subcommand("run", "execute a configuration (--backend cpu: fp32 training on CPU thread-ranks)");
+  AddJobFlags(run, flags->job);
+  run->add_option("--backend", flags->backend, "cpu (fp32 on CPU threads, one thread per dp rank)")
+      ->capture_default_str();
+  run->add_option("--data", flags->data, "synthetic, a text file (bytes, vocab 256) or FILE.bin (uint16 tokens)")
+      ->capture_default_str();
+  run->add_option("--steps", flags->steps, "optimizer steps")->capture_default_str();
+  run->add_option("--lr", flags->lr, "AdamW learning rate")->capture_default_str();
+  run->add_option("--warmup", flags->warmup, "linear warm-up steps")->capture_default_str();
+  run->add_option("--seed", flags->seed, "seed of the initial parameters and the data windows")->capture_default_str();
+  run->add_option("--buckets", flags->buckets, "gradient buckets (DP collectives per step)")->capture_default_str();
+  run->add_flag("--json", flags->json, "print JSON (step lines go to stderr)");
+  run->callback([flags] { Run(*flags); });
+}
+
+}  // namespace parallax
