@@ -1,6 +1,7 @@
 // GPT forward, backward and AdamW on one GPU (see gpt_model.h).
 #include "runtime/gpu/gpt_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -23,17 +24,23 @@ constexpr float kInitStd = 0.02f;
 }  // namespace
 
 GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
-                   DeviceArena& arena, cudaStream_t stream)
+                   DeviceArena& arena, cudaStream_t stream, OptimizerShard shard)
     : m_(m), layout_(MakeGptLayout(m)), mbs_(micro_batch), seq_(seq), rows_(micro_batch * seq),
-      stream_(stream), profile_(stream) {
+      shard_(shard), stream_(stream), profile_(stream) {
   if (micro_batch <= 0 || seq <= 0 || seq > m.max_seq)
     throw std::invalid_argument("gpu runtime: need micro_batch > 0 and 0 < seq <= max_seq");
-  const size_t P = layout_.total_elems, T = rows_, h = m.hidden, f = m.ffn_hidden;
+  if (shard.world < 1 || shard.rank < 0 || shard.rank >= shard.world)
+    throw std::invalid_argument("gpu runtime: bad optimizer shard");
+  const size_t unit = size_t(shard.world) * 128;
+  padded_ = (layout_.total_elems + unit - 1) / unit * unit;
+  shard_n_ = padded_ / shard.world;
+  shard_begin_ = shard_n_ * shard.rank;
+  const size_t P = padded_, S = shard_n_, T = rows_, h = m.hidden, f = m.ffn_hidden;
   w_ = arena.allocate_n<bf16>("weights bf16", P);
-  master_ = arena.allocate_n<float>("master fp32", P);
+  master_ = arena.allocate_n<float>("master fp32", S);
   grads_ = arena.allocate_n<float>("grads fp32", P);
-  adam_m_ = arena.allocate_n<float>("adam m fp32", P);
-  adam_v_ = arena.allocate_n<float>("adam v fp32", P);
+  adam_m_ = arena.allocate_n<float>("adam m fp32", S);
+  adam_v_ = arena.allocate_n<float>("adam v fp32", S);
   acts_.resize(m.num_layers);
   for (auto& a : acts_) {
     a.x = arena.allocate_n<bf16>("act residual", T * h);
@@ -64,19 +71,22 @@ GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
   const AttentionShape as{mbs_, seq_, m.heads, m.kv_heads, int(m.head_dim)};
   attn_ws_ = arena.allocate("bwd scratch", flash_attention_backward_workspace_bytes(as));
   grad_sumsq_ = arena.allocate_n<float>("optimizer scalars", 1);
-  CUDA_CHECK(cudaMemsetAsync(grads_, 0, P * sizeof(float), stream_));
-  CUDA_CHECK(cudaMemsetAsync(adam_m_, 0, P * sizeof(float), stream_));
-  CUDA_CHECK(cudaMemsetAsync(adam_v_, 0, P * sizeof(float), stream_));
+  CUDA_CHECK(cudaMemsetAsync(adam_m_, 0, S * sizeof(float), stream_));
+  CUDA_CHECK(cudaMemsetAsync(adam_v_, 0, S * sizeof(float), stream_));
   init_weights(seed);
+  CUDA_CHECK(cudaMemsetAsync(grads_, 0, P * sizeof(float), stream_));
   CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 
+// The whole fp32 model is made in the gradient buffer (free before the first
+// step), cast to the bf16 weights, and this rank's shard copied to master.
 void GptModel::init_weights(uint64_t seed) {
-  CUDA_CHECK(cudaMemsetAsync(master_, 0, layout_.total_elems * sizeof(float), stream_));
+  float* full = grads_;
+  CUDA_CHECK(cudaMemsetAsync(full, 0, padded_ * sizeof(float), stream_));
   const float resid_std = kInitStd / std::sqrt(2.0f * m_.num_layers);
   for (size_t i = 0; i < layout_.tensors.size(); ++i) {
     const ParamTensor& t = layout_.tensors[i];
-    float* p = master_ + t.offset;
+    float* p = full + t.offset;
     switch (t.init) {
       case ParamInit::kNormal: fill_normal(p, t.n, kInitStd, seed, i, stream_); break;
       case ParamInit::kNormalScaledResidual: fill_normal(p, t.n, resid_std, seed, i, stream_); break;
@@ -84,7 +94,9 @@ void GptModel::init_weights(uint64_t seed) {
       case ParamInit::kZeros: fill_value(p, t.n, 0.0f, stream_); break;
     }
   }
-  cast_fp32_to_bf16(master_, w_, layout_.total_elems, stream_);
+  cast_fp32_to_bf16(full, w_, padded_, stream_);
+  CUDA_CHECK(cudaMemcpyAsync(master_, full + shard_begin_, shard_n_ * sizeof(float),
+                             cudaMemcpyDeviceToDevice, stream_));
 }
 
 void GptModel::gemm(const bf16* a, bool ta, const bf16* b, bool tb, void* c, GemmOut ct, int m,
@@ -171,8 +183,9 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
     gemm(dres_, false, W(o.fc2_w), false, dgelu_, GemmOut::kBf16, T, f, h, 0.0f);
     profile_.mark("gemm bwd fc2");
     gelu_backward(dgelu_, a.fc1, size_t(T) * f, gelu_, stream_);  // gelu_ = d fc1
-    gemm(gelu_, true, a.ln2, false, G(o.fc1_w), GemmOut::kFp32, f, h, T, wbeta);
     profile_.mark("gelu bwd");
+    gemm(gelu_, true, a.ln2, false, G(o.fc1_w), GemmOut::kFp32, f, h, T, wbeta);
+    profile_.mark("gemm bwd fc1");
     bias_grad(gelu_, T, f, G(o.fc1_b), stream_);
     profile_.mark("bias grad");
     gemm(gelu_, false, W(o.fc1_w), false, dtmp_, GemmOut::kBf16, T, h, f, 0.0f);
@@ -181,9 +194,10 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
                        G(o.ln2_b), stream_);
     profile_.mark("layernorm bwd");
     add_bf16(dres_, dln_, Th, dres_, stream_);  // dres = d mid
+    profile_.mark("residual grad add");
     // Attention: mid = x + proj(attn(ln1(x))).
     gemm(dres_, true, a.attn, false, G(o.proj_w), GemmOut::kFp32, h, h, T, wbeta);
-    profile_.mark("residual grad add");
+    profile_.mark("gemm bwd proj");
     bias_grad(dres_, T, h, G(o.proj_b), stream_);
     profile_.mark("bias grad");
     gemm(dres_, false, W(o.proj_w), false, dtmp_, GemmOut::kBf16, T, h, h, 0.0f);
@@ -205,9 +219,16 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
                        G(o.ln1_b), stream_);
     profile_.mark("layernorm bwd");
     add_bf16(dres_, dln_, Th, dres_, stream_);  // dres = d x
+    profile_.mark("residual grad add");
+    if (hooks_.grads_ready)  // this layer's matrices: qkv_w .. fc2_w, contiguous
+      hooks_.grads_ready(o.qkv_w, o.fc2_w + size_t(h) * f);
   }
   embedding_backward(tokens, dres_, mbs_, seq_, h, G(L.wte), G(L.wpe), stream_);
-  profile_.mark("residual grad add");
+  profile_.mark("embedding bwd");
+  if (hooks_.grads_ready) {
+    hooks_.grads_ready(0, L.layers.empty() ? L.decay_elems : L.layers[0].qkv_w);
+    hooks_.grads_ready(L.decay_elems, padded_);
+  }
 }
 
 float GptModel::loss() {
@@ -221,20 +242,27 @@ float GptModel::loss() {
 }
 
 void GptModel::optimizer_step(const AdamWConfig& cfg, float max_norm, int step) {
-  const GptLayout& L = layout_;
+  // This rank's range [b, e) of the flat buffer, split at the decay boundary.
+  const size_t b = shard_begin_, e = shard_begin_ + shard_n_, split = layout_.decay_elems;
   auto group = [&](size_t begin, size_t end) {
-    return AdamWTensor{master_ + begin, grads_ + begin, adam_m_ + begin, adam_v_ + begin,
-                       w_ + begin, end - begin};
+    std::vector<AdamWTensor> g;
+    if (end > begin)
+      g.push_back(AdamWTensor{master_ + (begin - b), grads_ + begin, adam_m_ + (begin - b),
+                              adam_v_ + (begin - b), w_ + begin, end - begin});
+    return g;
   };
-  const std::vector<AdamWTensor> decay{group(0, L.decay_elems)};
-  const std::vector<AdamWTensor> no_decay{group(L.decay_elems, L.total_elems)};
+  const auto decay = group(b, std::min(e, split));
+  const auto no_decay = group(std::max(b, split), e);
+  std::vector<AdamWTensor> all = decay;
+  all.insert(all.end(), no_decay.begin(), no_decay.end());
   CUDA_CHECK(cudaMemsetAsync(grad_sumsq_, 0, sizeof(float), stream_));
-  grad_sumsq_multi_tensor({decay[0], no_decay[0]}, grad_sumsq_, stream_);
+  grad_sumsq_multi_tensor(all, grad_sumsq_, stream_);
+  if (hooks_.reduce_sumsq) hooks_.reduce_sumsq(grad_sumsq_);
   const float* clip = max_norm > 0 ? grad_sumsq_ : nullptr;
-  adamw_multi_tensor(decay, cfg, step, clip, max_norm, stream_);
+  if (!decay.empty()) adamw_multi_tensor(decay, cfg, step, clip, max_norm, stream_);
   AdamWConfig no_wd = cfg;
   no_wd.weight_decay = 0.0f;
-  adamw_multi_tensor(no_decay, no_wd, step, clip, max_norm, stream_);
+  if (!no_decay.empty()) adamw_multi_tensor(no_decay, no_wd, step, clip, max_norm, stream_);
   profile_.mark("adamw + clip");
 }
 

@@ -12,6 +12,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/model.h"
@@ -23,12 +24,34 @@
 
 namespace parallax::gpu {
 
+// Which part of the optimizer states this rank holds: the whole (world 1, and
+// plain data parallelism) or 1/world of the flat buffer (ZeRO-1).
+struct OptimizerShard {
+  int rank = 0, world = 1;
+};
+
+// Calls a data-parallel driver hooks into the step (all optional).
+struct DataParallelHooks {
+  // Gradients in [begin, end) (elements) are final for this backward: one call
+  // per layer as soon as its backward is done (the layer's matrices), then the
+  // embeddings and the norms/biases at the end. Runs on the host in stream
+  // order; it may enqueue work on another stream after an event.
+  std::function<void(size_t begin, size_t end)> grads_ready;
+  // ZeRO-1: turn this shard's gradient sum of squares (device float) into the
+  // global one before clipping.
+  std::function<void(float* sumsq)> reduce_sumsq;
+};
+
 class GptModel {
  public:
   // Weights initialised from `seed` (normal 0.02, residual projections
   // 0.02 / sqrt(2 layers), LayerNorm 1 / 0); seq <= m.max_seq.
+  // With shard.world > 1 the flat buffers are padded to a multiple of world and
+  // master weights, m and v hold only this rank's 1/world (ZeRO-1); weights and
+  // gradients stay whole.
   GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed, DeviceArena& arena,
-           cudaStream_t stream);
+           cudaStream_t stream, OptimizerShard shard = {});
+  void set_hooks(DataParallelHooks hooks) { hooks_ = std::move(hooks); }
 
   // Forward and backward of one micro-batch (device int32 [micro_batch, seq]).
   // Gradients are of loss_scale * mean loss; accumulate=false overwrites the
@@ -39,7 +62,8 @@ class GptModel {
   float loss();
 
   // Global-norm clipping (max_norm <= 0: none) and AdamW on fp32 master
-  // weights; decay on matrices and embeddings only; refreshes the bf16 weights.
+  // weights; decay on matrices and embeddings only; refreshes the bf16 weights
+  // (with ZeRO-1 only this shard's range of them: the caller all-gathers).
   void optimizer_step(const AdamWConfig& cfg, float max_norm, int step);
   // Gradient norm before clipping of the last optimizer_step (synchronizes).
   float grad_norm();
@@ -52,6 +76,8 @@ class GptModel {
   cudaStream_t stream() const { return stream_; }
   StreamProfile& profile() { return profile_; }  // per-op time breakdown (off by default)
   int tokens_per_micro_batch() const { return rows_; }
+  size_t padded_elems() const { return padded_; }  // length of weights() and grads()
+  size_t shard_elems() const { return shard_n_; }  // length of master() (and m, v)
 
  private:
   struct LayerActs {
@@ -65,6 +91,9 @@ class GptModel {
   ModelSpec m_;
   GptLayout layout_;
   int mbs_, seq_, rows_;
+  OptimizerShard shard_;
+  size_t padded_, shard_begin_, shard_n_;
+  DataParallelHooks hooks_;
   cudaStream_t stream_;
   StreamProfile profile_;
   GemmRunner gemm_;
