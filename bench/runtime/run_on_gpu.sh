@@ -2,6 +2,9 @@
 # GPU runtime run on the device machine: the GPU correctness tests, train_gpu on
 # the three GPT sizes of shared/bench/gpt_baseline.py (same micro-batch and
 # sequence), a profiled 1.3B run, then the PyTorch baseline in the same call.
+# With 2+ GPUs also: the 1.3B loss curve on one GPU (mbs 8) against DP and
+# ZeRO-1 over 2 GPUs (mbs 4 each, the same global batch), DP throughput, an
+# injected rank failure, and PyTorch DDP.
 # Usage (from the repo root there): OUT=... bash dist/gpurun/run_on_gpu.sh
 set -u
 D=dist/gpurun
@@ -9,15 +12,29 @@ if ldd $D/train_gpu | grep -q "not found"; then  # cuBLAS elsewhere on this mach
   lib="$(dirname "$(find / -xdev -name 'libcublasLt.so.13' 2>/dev/null | head -1)")"
   export LD_LIBRARY_PATH="$lib:${LD_LIBRARY_PATH:-}"
 fi
+GPUS=$(nvidia-smi -L | wc -l)
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee $OUT/train.log
 timeout 120 $D/gpt_model_test 2>&1 | tee $OUT/tests.log
-for args in "gpt2-124m --mbs 16 --seq 1024 --steps 15" "gpt-350m --mbs 16 --seq 1024 --steps 15" \
-            "gpt-1.3b --mbs 4 --seq 2048 --steps 20"; do
-  echo "== train_gpu --model $args" | tee -a $OUT/train.log
-  timeout 120 $D/train_gpu --model $args 2>&1 | tee -a $OUT/train.log
-done
-echo "== train_gpu --model gpt-1.3b --profile" | tee -a $OUT/train.log
-timeout 120 $D/train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 10 --profile 2>&1 | tee -a $OUT/train.log
+run() { echo "== train_gpu $*" | tee -a $OUT/train.log; timeout 150 $D/train_gpu "$@" 2>&1 | tee -a $OUT/train.log; }
+if [ "${SMALL:-1}" = 1 ]; then
+  run --model gpt2-124m --mbs 16 --seq 1024 --steps 15
+  run --model gpt-350m --mbs 16 --seq 1024 --steps 15
+fi
+run --model gpt-1.3b --mbs 4 --seq 2048 --steps 20
+run --model gpt-1.3b --mbs 4 --seq 2048 --steps 10 --profile
+if [ "$GPUS" -ge 2 ]; then
+  run --model gpt-1.3b --mbs 8 --seq 2048 --steps 12 --lr 3e-4
+  run --model gpt-1.3b --mbs 4 --seq 2048 --steps 12 --lr 3e-4 --dp 2
+  run --model gpt-1.3b --mbs 4 --seq 2048 --steps 12 --lr 3e-4 --dp 2 --zero1
+  run --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 --dp 2
+  echo "== injected failure: rank 1 throws at step 3" | tee -a $OUT/train.log
+  start=$(date +%s.%N)
+  timeout 100 $D/train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 --dp 2 --fail-rank 1 --fail-step 3 2>&1 | tail -5 | tee -a $OUT/train.log
+  echo "rc=${PIPESTATUS[0]} after $(echo "$(date +%s.%N) - $start" | bc) s" | tee -a $OUT/train.log
+fi
 if [ "${SKIP_BASELINE:-0}" != 1 ]; then
   PYTHONUNBUFFERED=1 python3 $D/gpt_baseline.py 2>&1 | tee $OUT/baseline.log
+  if [ "$GPUS" -ge 2 ]; then
+    PYTHONUNBUFFERED=1 timeout 200 torchrun --standalone --nproc_per_node 2 $D/gpt_baseline.py 2>&1 | tail -3 | tee -a $OUT/baseline.log
+  fi
 fi
