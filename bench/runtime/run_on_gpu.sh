@@ -28,9 +28,9 @@ if [ "$GPUS" -ge 2 ]; then
   run --model gpt-1.3b --mbs 4 --seq 2048 --steps 12 --lr 3e-4 --dp 2 --zero1
   run --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 --dp 2
   echo "== injected failure: rank 1 throws at step 3" | tee -a $OUT/train.log
-  start=$(date +%s.%N)
+  start=$(date +%s)
   timeout 100 $D/train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 --dp 2 --fail-rank 1 --fail-step 3 2>&1 | tail -5 | tee -a $OUT/train.log
-  echo "rc=${PIPESTATUS[0]} after $(echo "$(date +%s.%N) - $start" | bc) s" | tee -a $OUT/train.log
+  echo "rc=${PIPESTATUS[0]} after $(( $(date +%s) - start )) s" | tee -a $OUT/train.log
 fi
 if [ "${SKIP_BASELINE:-0}" != 1 ]; then
   PYTHONUNBUFFERED=1 python3 $D/gpt_baseline.py 2>&1 | tee $OUT/baseline.log
