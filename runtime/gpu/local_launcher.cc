@@ -12,10 +12,28 @@
 #include <vector>
 
 namespace parallax::gpu {
+namespace {
+
+// Children to take down if the launcher itself is told to stop (timeout, ^C).
+constexpr int kMaxRanks = 64;
+volatile sig_atomic_t g_children[kMaxRanks];
+volatile sig_atomic_t g_num_children = 0;
+
+void StopChildrenAndExit(int sig) {
+  for (int i = 0; i < g_num_children; ++i)
+    if (g_children[i] > 0) kill(pid_t(g_children[i]), SIGKILL);
+  _exit(128 + sig);
+}
+
+}  // namespace
 
 int RunLocalRanks(int world, const std::function<int(int rank)>& body) {
   std::fflush(stdout);
   std::fflush(stderr);
+  if (world > kMaxRanks) {
+    std::fprintf(stderr, "launcher: at most %d local ranks\n", kMaxRanks);
+    return 1;
+  }
   std::vector<pid_t> pids(world, -1);
   for (int r = 0; r < world; ++r) {
     const pid_t pid = fork();
@@ -36,7 +54,11 @@ int RunLocalRanks(int world, const std::function<int(int rank)>& body) {
       _exit(rc);
     }
     pids[r] = pid;
+    g_children[r] = pid;
+    g_num_children = r + 1;
   }
+  signal(SIGTERM, StopChildrenAndExit);
+  signal(SIGINT, StopChildrenAndExit);
   int alive = world, failed_rank = -1;
   auto kill_deadline = std::chrono::steady_clock::time_point::max();
   while (alive > 0) {
@@ -54,6 +76,7 @@ int RunLocalRanks(int world, const std::function<int(int rank)>& body) {
     while (r < world && pids[r] != pid) ++r;
     if (r == world) continue;
     pids[r] = -1;
+    g_children[r] = 0;
     --alive;
     const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (ok || failed_rank >= 0) continue;
@@ -68,6 +91,9 @@ int RunLocalRanks(int world, const std::function<int(int rank)>& body) {
       if (p > 0) kill(p, SIGTERM);
     kill_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   }
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  g_num_children = 0;
   if (failed_rank >= 0) {
     std::fprintf(stderr, "launcher: exiting non-zero because rank %d failed\n", failed_rank);
     return 1;

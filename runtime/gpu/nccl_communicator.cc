@@ -4,6 +4,7 @@
 #include <nccl.h>
 
 #include <chrono>
+#include <exception>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -61,7 +62,9 @@ NcclCommunicator::NcclCommunicator(int rank, int size, const std::string& id_pat
 }
 
 NcclCommunicator::~NcclCommunicator() {
-  if (comm_) ncclCommDestroy(C(comm_));
+  // Unwinding from an error: a peer may be waiting in a collective, and
+  // ncclCommDestroy would wait with it; abort returns at once.
+  if (comm_) std::uncaught_exceptions() > 0 ? ncclCommAbort(C(comm_)) : ncclCommDestroy(C(comm_));
   if (stream_) cudaStreamDestroy(stream_);
 }
 

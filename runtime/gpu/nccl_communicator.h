@@ -6,6 +6,7 @@
 // synchronize it); the *_async calls are stream-ordered on the caller's stream
 // (a communication stream, for overlap with backward) and do not block.
 // Lifetime: one per process; the CUDA device must be set before construction.
+// Destroyed during exception unwinding it aborts the communicator (no wait).
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
