@@ -99,6 +99,20 @@ void GptModel::init_weights(uint64_t seed) {
                              cudaMemcpyDeviceToDevice, stream_));
 }
 
+void GptModel::load_weights(const std::vector<float>& full) {
+  if (full.size() < layout_.total_elems || full.size() > padded_)
+    throw std::invalid_argument("load_weights: need layout().total_elems .. padded_elems() values");
+  float* tmp = grads_;  // free between steps
+  CUDA_CHECK(cudaMemsetAsync(tmp, 0, padded_ * sizeof(float), stream_));
+  CUDA_CHECK(cudaMemcpyAsync(tmp, full.data(), full.size() * sizeof(float), cudaMemcpyHostToDevice,
+                             stream_));
+  cast_fp32_to_bf16(tmp, w_, padded_, stream_);
+  CUDA_CHECK(cudaMemcpyAsync(master_, tmp + shard_begin_, shard_n_ * sizeof(float),
+                             cudaMemcpyDeviceToDevice, stream_));
+  CUDA_CHECK(cudaMemsetAsync(tmp, 0, padded_ * sizeof(float), stream_));
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
+
 void GptModel::gemm(const bf16* a, bool ta, const bf16* b, bool tb, void* c, GemmOut ct, int m,
                     int n, int k, float beta, const bf16* bias) {
   gemm_.matmul(a, ta, b, tb, c, ct, m, n, k, 1.0f, beta, bias, stream_);

@@ -52,6 +52,9 @@ class GptModel {
   GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed, DeviceArena& arena,
            cudaStream_t stream, OptimizerShard shard = {});
   void set_hooks(DataParallelHooks hooks) { hooks_ = std::move(hooks); }
+  // Replaces the weights with `full` (fp32, host, padded_elems() or
+  // layout().total_elems long, this layout): master shard and bf16 copy.
+  void load_weights(const std::vector<float>& full);
 
   // Forward and backward of one micro-batch (device int32 [micro_batch, seq]).
   // Gradients are of loss_scale * mean loss; accumulate=false overwrites the
