@@ -110,11 +110,26 @@ TEST(GptModel, LossAndGradientsMatchCpuBackend) {
   std::printf("loss gpu %.6f cpu %.6f\n", gpu_loss, cpu_loss);
   EXPECT_NEAR(gpu_loss, cpu_loss, 2e-3 * cpu_loss);
   EXPECT_NEAR(cpu_loss, std::log(float(fx.m.vocab)), 0.5);  // near-uniform at init
-  for (const auto& t : cpu_layout.tensors) {
-    if (t.offset == cpu_layout.lm_head && t.name != "embedding") continue;
-    const auto b = t.offset, e = t.offset + t.size();
-    const double err = rel_error(std::vector<float>(gpu_grads.begin() + b, gpu_grads.begin() + e),
-                                 std::vector<float>(cpu_grads.begin() + b, cpu_grads.begin() + e));
+  auto slice = [](const std::vector<float>& v, int64_t b, int64_t n) {
+    return std::vector<float>(v.begin() + b, v.begin() + b + n);
+  };
+  for (size_t i = 0; i < cpu_layout.tensors.size(); ++i) {
+    const auto& t = cpu_layout.tensors[i];
+    const auto g = slice(gpu_grads, t.offset, t.size()), c = slice(cpu_grads, t.offset, t.size());
+    if (t.name.size() > 7 && t.name.compare(t.name.size() - 7, 7, "attn.bk") == 0) {
+      // The key bias adds q . bk to every score of a query row, which softmax
+      // ignores: its exact gradient is 0 and both backends return rounding
+      // noise. Measure the noise against the query bias gradient (tensor i - 1).
+      const auto& bq = cpu_layout.tensors[i - 1];
+      double diff = 0, scale = 0;
+      for (size_t k = 0; k < g.size(); ++k) diff += double(g[k] - c[k]) * (g[k] - c[k]);
+      for (float x : slice(cpu_grads, bq.offset, bq.size())) scale += double(x) * x;
+      const double err = std::sqrt(diff / scale);
+      std::printf("%-22s |grad - cpu| / |bq grad| %.2e (exact gradient is 0)\n", t.name.c_str(), err);
+      EXPECT_LT(err, 3e-2) << t.name;
+      continue;
+    }
+    const double err = rel_error(g, c);
     std::printf("%-22s grad rel error %.2e\n", t.name.c_str(), err);
     EXPECT_LT(err, 3e-2) << t.name;
   }
