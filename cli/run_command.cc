@@ -1,7 +1,9 @@
 // `parallax run --backend cpu`: the shared job flags (--model, --dp, --zero,
 // --mbs, --gbs, --seq, ...) plus --steps, --data synthetic|FILE, --lr,
-// --warmup, --seed, --buckets, --json. The CPU backend runs tp = pp = cp =
-// ep = vpp = 1 and zero 0 or 1; anything else is a one-line SpecError (exit 2).
+// --warmup, --seed, --buckets, --json. The CPU backend runs pp x dp
+// thread-ranks with any --schedule (gpipe, 1f1b, interleaved with --vpp,
+// zb-h1) and zero 0 or 1; tp, cp, ep > 1 and zero 2/3 are a one-line SpecError
+// (exit 2).
 // Step lines go to stdout (stderr with --json, whose object is the `run` keys
 // of the design's CLI contract, `measured` part).
 #include "cli/run_command.h"
@@ -16,6 +18,7 @@
 #include "core/errors.h"
 #include "runtime/data.h"
 #include "runtime/trainer.h"
+#include "simulator/schedule.h"
 
 namespace parallax {
 namespace {
@@ -48,15 +51,20 @@ void Run(const RunFlags& f) {
   const Job job = BuildJob(f.job);
   const ParallelConfig& p = job.parallel;
   RequireOne("--tp", p.tp);
-  RequireOne("--pp", p.pp);
   RequireOne("--cp", p.cp);
   RequireOne("--ep", p.ep);
-  RequireOne("--vpp", p.vpp);
   if (p.zero > 1) throw SpecError("--zero: the cpu backend runs zero 0 or 1, got " + std::to_string(p.zero));
 
   TrainConfig c;
   c.model = job.model;
   c.dp = p.dp;
+  c.pp = p.pp;
+  c.vpp = p.vpp;
+  c.schedule = ParseProgramSchedule(NameOf(ScheduleNames(), p.schedule));
+  if (!p.stage_layers.empty()) {
+    if (p.vpp > 1) throw SpecError("--stage-layers: the cpu backend takes it with vpp = 1 only");
+    c.layers_per_stage = p.stage_layers;
+  }
   c.zero = p.zero;
   c.micro_batch = static_cast<int>(job.training.micro_batch);
   c.micro_batches = static_cast<int>(job.micro_batches());
@@ -69,7 +77,8 @@ void Run(const RunFlags& f) {
   c.log = f.json ? &std::cerr : &std::cout;
   const TokenData data = OpenTokenData(f.data, job.model.vocab, f.seed);
   if (!f.json)
-    std::cout << "cpu run: " << job.model.name << ", dp " << c.dp << ", zero " << c.zero << ", mbs " << c.micro_batch
+    std::cout << "cpu run: " << job.model.name << ", pp " << c.pp << " (" << ProgramScheduleName(c.schedule)
+              << (c.vpp > 1 ? ", vpp " + std::to_string(c.vpp) : "") << ") x dp " << c.dp << ", zero " << c.zero << ", mbs " << c.micro_batch
               << " x " << c.micro_batches << " micro-batches, seq " << c.seq << ", data " << data.name
               << " (fp32; precision flags do not apply)\n";
   const TrainResult r = Train(c, data);
@@ -108,9 +117,9 @@ void Run(const RunFlags& f) {
 
 void AddRunCommand(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();
-  auto* run = app.add_subcommand("run", "execute a configuration (--backend cpu: fp32 training on CPU thread-ranks)");
+  auto* run = app.add_subcommand("run", "execute a configuration (--backend cpu: fp32 training, one CPU thread per rank)");
   AddJobFlags(run, flags->job);
-  run->add_option("--backend", flags->backend, "cpu (fp32 on CPU threads, one thread per dp rank)")
+  run->add_option("--backend", flags->backend, "cpu (fp32, one CPU thread per pp x dp rank)")
       ->capture_default_str();
   run->add_option("--data", flags->data, "synthetic, a text file (bytes, vocab 256) or FILE.bin (uint16 tokens)")
       ->capture_default_str();

@@ -43,6 +43,9 @@ class Communicator {
   virtual void send(const float* buf, size_t count, int peer) = 0;
   virtual void recv(float* buf, size_t count, int peer) = 0;
   virtual void barrier() = 0;
+  // Makes every rank of the group that waits, or will wait, throw instead of
+  // blocking (ncclCommAbort's role): called when a rank fails.
+  virtual void Abort() = 0;
 };
 
 // `ranks` communicators of one loopback group; hand communicator r to thread r.
@@ -51,9 +54,12 @@ class Communicator {
 // ranks throw instead of hanging.
 std::vector<std::unique_ptr<Communicator>> MakeLoopbackGroup(int ranks, double timeout_s = 120);
 
-// Runs fn(comm) on one thread per communicator and joins them. If any rank
-// throws, the group is aborted (peers stop waiting) and the first error is
-// rethrown here with its rank.
+// Runs fn(i) for i in [0, threads) on one thread each and joins them. If any
+// throws, every communicator in `groups` is aborted (peers stop waiting) and
+// the root-cause error (not a peer's abort notice) is rethrown here.
+void RunThreads(int threads, const std::function<void(int)>& fn, const std::vector<Communicator*>& groups);
+
+// RunThreads with thread r running fn(*comms[r]).
 void RunRanks(std::vector<std::unique_ptr<Communicator>>& comms, const std::function<void(Communicator&)>& fn);
 
 }  // namespace parallax

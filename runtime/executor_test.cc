@@ -1,8 +1,9 @@
 // The executor runs the schedule generator's programs as given: a program
 // whose gradient reduction overlaps the last backward (split into parts, one
 // bucket reduced after each) trains to the same parameters as the plain one;
-// instructions the CPU backend does not run (pipeline p2p) fail with a
-// SpecError naming the instruction; a backward before its forward is caught.
+// instructions the CPU backend does not run (ZeRO-3 gathers) fail with a
+// SpecError naming the instruction; misuse (a backward before its forward, a
+// pipeline program without a pipeline communicator) is caught.
 #include "runtime/executor.h"
 
 #include <cmath>
@@ -51,16 +52,25 @@ TEST(Executor, OverlappedReductionProgramMatchesPlainProgram) {
   }
 }
 
-TEST(Executor, PipelineInstructionsAreRejectedByName) {
+TEST(Executor, Zero3GathersAreRejectedByName) {
+  const ModelLayout layout = BuildLayout(testing::LlamaTiny(), 2);
+  const TokenData data = SyntheticTokens(64, 4);
+  ScheduleSpec spec = PipelineSpec(ProgramSchedule::kNone, 1, 1);
+  spec.dp = 2;
+  spec.zero_stage = 3;
+  try {
+    RunProgram(layout, data, GeneratePrograms(spec).at(0), 2, 1, 1, 1);
+    FAIL() << "no error";
+  } catch (const SpecError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"AG"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Executor, PipelineProgramNeedsAPipelineCommunicator) {
   const ModelLayout layout = BuildLayout(testing::LlamaTiny());
   const TokenData data = SyntheticTokens(64, 4);
   const Program stage0 = GeneratePrograms(PipelineSpec(ProgramSchedule::k1F1B, 2, 2)).at(0);
-  try {
-    RunProgram(layout, data, stage0, 1, 0, 1, 2);
-    FAIL() << "no error";
-  } catch (const SpecError& e) {
-    EXPECT_NE(std::string(e.what()).find("SEND_F"), std::string::npos) << e.what();
-  }
+  EXPECT_THROW(RunProgram(layout, data, stage0, 1, 0, 1, 2), std::logic_error);
 }
 
 TEST(Executor, BackwardBeforeForwardIsAnError) {

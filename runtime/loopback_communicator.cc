@@ -63,7 +63,7 @@ class LoopbackCommunicator : public Communicator {
   LoopbackCommunicator(std::shared_ptr<Group> g, int rank) : g_(std::move(g)), rank_(rank) {}
   int rank() const override { return rank_; }
   int size() const override { return g_->size; }
-  void Abort() { g_->Abort(); }
+  void Abort() override { g_->Abort(); }
 
   void all_reduce(float* buf, size_t count) override {
     // Phase 1 publish, phase 2 each rank sums its slice of all buffers into
@@ -98,7 +98,10 @@ class LoopbackCommunicator : public Communicator {
 
   void all_gather(const float* in, float* out, size_t count) override {
     Publish(in, out, count, "all_gather");
-    for (int r = 0; r < g_->size; ++r) std::memcpy(out + static_cast<size_t>(r) * count, g_->in[r], count * sizeof(float));
+    for (int r = 0; r < g_->size; ++r) {
+      float* dst = out + static_cast<size_t>(r) * count;
+      if (dst != g_->in[r]) std::memcpy(dst, g_->in[r], count * sizeof(float));  // in place: own part is there
+    }
     g_->Wait(rank_, "all_gather");
   }
 
@@ -157,20 +160,20 @@ std::vector<std::unique_ptr<Communicator>> MakeLoopbackGroup(int ranks, double t
   return comms;
 }
 
-void RunRanks(std::vector<std::unique_ptr<Communicator>>& comms, const std::function<void(Communicator&)>& fn) {
-  std::vector<std::exception_ptr> errors(comms.size());
-  std::vector<std::thread> threads;
-  for (size_t r = 0; r < comms.size(); ++r) {
-    threads.emplace_back([&, r] {
+void RunThreads(int threads, const std::function<void(int)>& fn, const std::vector<Communicator*>& groups) {
+  std::vector<std::exception_ptr> errors(threads);
+  std::vector<std::thread> pool;
+  for (int r = 0; r < threads; ++r) {
+    pool.emplace_back([&, r] {
       try {
-        fn(*comms[r]);
+        fn(r);
       } catch (...) {
         errors[r] = std::current_exception();
-        if (auto* lb = dynamic_cast<LoopbackCommunicator*>(comms[r].get())) lb->Abort();
+        for (Communicator* c : groups) c->Abort();
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : pool) t.join();
   // Report the root cause: the first error that is not a peer's abort notice.
   std::exception_ptr first_abort;
   for (auto& e : errors) {
@@ -186,6 +189,12 @@ void RunRanks(std::vector<std::unique_ptr<Communicator>>& comms, const std::func
     if (!first_abort) first_abort = e;
   }
   if (first_abort) std::rethrow_exception(first_abort);
+}
+
+void RunRanks(std::vector<std::unique_ptr<Communicator>>& comms, const std::function<void(Communicator&)>& fn) {
+  std::vector<Communicator*> groups;
+  for (auto& c : comms) groups.push_back(c.get());
+  RunThreads(static_cast<int>(comms.size()), [&](int r) { fn(*comms[r]); }, groups);
 }
 
 }  // namespace parallax

@@ -92,8 +92,28 @@ int64_t Activations::bytes() const {
   return 4 * n + 8 * static_cast<int64_t>(tokens.size());
 }
 
+ModelPart PartOfVirtualStage(const ModelSpec& m, const std::vector<int>& layers_per_stage, int vs) {
+  int first = 0, total = 0;
+  for (int i = 0; i < static_cast<int>(layers_per_stage.size()); ++i) {
+    if (i < vs) first += layers_per_stage[i];
+    total += layers_per_stage[i];
+  }
+  if (vs < 0 || vs >= static_cast<int>(layers_per_stage.size()) || total != m.num_layers)
+    throw std::invalid_argument("PartOfVirtualStage: layers per stage must sum to " + std::to_string(m.num_layers));
+  return {first, first + layers_per_stage[vs], vs == 0, vs + 1 == static_cast<int>(layers_per_stage.size())};
+}
+
 float ModelForward(const ModelLayout& layout, const float* params, const int32_t* tokens, const int32_t* targets,
                    int batch, int seq, Activations* a) {
+  return PartForward(layout, WholeModel(layout.spec), params, tokens, targets, batch, seq, nullptr, a);
+}
+
+void ModelBackward(const ModelLayout& layout, const float* params, Activations* a, float grad_scale, float* grads) {
+  PartBackward(layout, WholeModel(layout.spec), params, a, grad_scale, nullptr, nullptr, grads);
+}
+
+float PartForward(const ModelLayout& layout, const ModelPart& part, const float* params, const int32_t* tokens,
+                  const int32_t* targets, int batch, int seq, const float* x_in, Activations* a) {
   const ModelSpec& m = layout.spec;
   if (seq > m.max_seq)
     throw std::invalid_argument("ModelForward: seq " + std::to_string(seq) + " exceeds max_seq " +
@@ -104,14 +124,18 @@ float ModelForward(const ModelLayout& layout, const float* params, const int32_t
   a->seq = seq;
   a->tokens.assign(tokens, tokens + d.T);
   a->targets.assign(targets, targets + d.T);
-  a->layers.resize(m.num_layers);
+  a->layers.resize(part.end_layer - part.first_layer);
   std::vector<float> x(Th), tmp(Th);
-  cpu::embedding_forward(tokens, d.T, params + layout.embedding, d.V, d.h, x.data());
-  if (layout.position >= 0) cpu::position_add_forward(x.data(), params + layout.position, batch, seq, d.h);
+  if (part.has_embedding) {
+    cpu::embedding_forward(tokens, d.T, params + layout.embedding, d.V, d.h, x.data());
+    if (layout.position >= 0) cpu::position_add_forward(x.data(), params + layout.position, batch, seq, d.h);
+  } else {
+    x.assign(x_in, x_in + Th);
+  }
   const cpu::AttentionShape shape{batch, seq, d.heads, d.kv_heads, d.head_dim};
-  for (int i = 0; i < m.num_layers; ++i) {
+  for (int i = part.first_layer; i < part.end_layer; ++i) {
     const LayerOffsets& o = layout.layers[i];
-    LayerActivations& l = a->layers[i];
+    LayerActivations& l = a->layers[i - part.first_layer];
     l.x_in = x;
     l.n1.resize(Th);
     NormForward(d, x.data(), P(params, o.norm1_w), P(params, o.norm1_b), l.n1.data(), l.mean1, l.rstd1);
@@ -145,6 +169,10 @@ float ModelForward(const ModelLayout& layout, const float* params, const int32_t
     Add(tmp.data(), Th, x.data());
   }
   a->x_out = x;
+  if (!part.has_head) {
+    a->loss = 0;
+    return 0;
+  }
   a->nf.resize(Th);
   NormForward(d, x.data(), P(params, layout.final_norm_w), P(params, layout.final_norm_b), a->nf.data(), a->meanf,
               a->rstdf);
@@ -154,22 +182,27 @@ float ModelForward(const ModelLayout& layout, const float* params, const int32_t
   return a->loss;
 }
 
-void ModelBackward(const ModelLayout& layout, const float* params, Activations* a, float grad_scale, float* grads) {
+void PartBackward(const ModelLayout& layout, const ModelPart& part, const float* params, Activations* a,
+                  float grad_scale, const float* dx_out, float* dx_in, float* grads) {
   const ModelSpec& m = layout.spec;
   const Dims d = DimsOf(m, a->batch, a->seq);
   const size_t Th = static_cast<size_t>(d.T) * d.h;
-  for (float& g : a->dlogits) g *= grad_scale;
   std::vector<float> dx(Th), dn(Th), dtmp(Th);
-  LinearBackward(a->dlogits.data(), a->nf.data(), params + layout.lm_head, d.T, d.h, d.V, grads + layout.lm_head,
-                 nullptr, dn.data(), 0);
-  NormBackward(d, dn.data(), a->x_out.data(), P(params, layout.final_norm_w), a->meanf, a->rstdf, dx.data(),
-               G(grads, layout.final_norm_w), G(grads, layout.final_norm_b));
+  if (part.has_head) {
+    for (float& g : a->dlogits) g *= grad_scale;
+    LinearBackward(a->dlogits.data(), a->nf.data(), params + layout.lm_head, d.T, d.h, d.V, grads + layout.lm_head,
+                   nullptr, dn.data(), 0);
+    NormBackward(d, dn.data(), a->x_out.data(), P(params, layout.final_norm_w), a->meanf, a->rstdf, dx.data(),
+                 G(grads, layout.final_norm_w), G(grads, layout.final_norm_b));
+  } else {
+    dx.assign(dx_out, dx_out + Th);  // already scaled by the next stage
+  }
   const cpu::AttentionShape shape{a->batch, a->seq, d.heads, d.kv_heads, d.head_dim};
   std::vector<float> dup, dact(static_cast<size_t>(d.T) * d.f), dctx(static_cast<size_t>(d.T) * d.q),
       dq(dctx.size()), dk(static_cast<size_t>(d.T) * d.kv), dv(dk.size());
-  for (int i = m.num_layers - 1; i >= 0; --i) {
+  for (int i = part.end_layer - 1; i >= part.first_layer; --i) {
     const LayerOffsets& o = layout.layers[i];
-    const LayerActivations& l = a->layers[i];
+    const LayerActivations& l = a->layers[i - part.first_layer];
     // MLP: dx is the gradient of this layer's output (x_mid + mlp(n2)).
     LinearBackward(dx.data(), l.act.data(), P(params, o.w_down), d.T, d.f, d.h, G(grads, o.w_down),
                    G(grads, o.b_down), dact.data(), 0);
@@ -202,6 +235,10 @@ void ModelBackward(const ModelLayout& layout, const float* params, Activations* 
     NormBackward(d, dn.data(), l.x_in.data(), P(params, o.norm1_w), l.mean1, l.rstd1, dtmp.data(),
                  G(grads, o.norm1_w), G(grads, o.norm1_b));
     Add(dtmp.data(), Th, dx.data());  // dx: gradient of x_in
+  }
+  if (!part.has_embedding) {
+    std::copy(dx.begin(), dx.end(), dx_in);
+    return;
   }
   if (layout.position >= 0) cpu::position_add_backward(dx.data(), a->batch, a->seq, d.h, grads + layout.position);
   cpu::embedding_backward(a->tokens.data(), d.T, dx.data(), d.h, grads + layout.embedding);

@@ -1,5 +1,7 @@
 // End-to-end CPU training: data parallel over 2 and 4 thread-ranks gives the
-// single-rank parameters for the same global batch; ZeRO-1 gives plain DP's;
+// single-rank parameters for the same global batch, and so do pipelines run
+// from the schedule generator's programs (GPipe, 1F1B, interleaved, ZB-H1,
+// also combined with DP and ZeRO-1); ZeRO-1 gives plain DP's;
 // m micro-batches of b sequences give one micro-batch of m x b; the loss on a
 // real text file falls below the file's unigram (byte-frequency) entropy, the
 // best loss a model without context could reach.
@@ -49,6 +51,45 @@ TEST(Trainer, DataParallelMatchesSingleRank) {
   TrainConfig zero_steps = Base();
   zero_steps.optimizer.adamw.lr = 0;
   EXPECT_GT(MaxDiff(Train(zero_steps, data).params, ref.params), 1e-3);
+}
+
+TEST(Trainer, PipelineSchedulesMatchSingleRank) {
+  const TokenData data = SyntheticTokens(256, 5);
+  TrainConfig single = Base();
+  single.model.num_layers = 4;
+  single.micro_batches = 4;
+  const TrainResult ref = Train(single, data);
+  struct Case {
+    ProgramSchedule schedule;
+    int pp, vpp, dp, zero;
+  };
+  for (const Case& k : {Case{ProgramSchedule::kGPipe, 2, 1, 1, 0}, Case{ProgramSchedule::k1F1B, 2, 1, 1, 0},
+                        Case{ProgramSchedule::k1F1B, 4, 1, 1, 0}, Case{ProgramSchedule::kInterleaved, 2, 2, 1, 0},
+                        Case{ProgramSchedule::kZbH1, 2, 1, 1, 0}, Case{ProgramSchedule::k1F1B, 2, 1, 2, 1}}) {
+    TrainConfig c = single;
+    c.schedule = k.schedule;
+    c.pp = k.pp;
+    c.vpp = k.vpp;
+    c.dp = k.dp;
+    c.zero = k.zero;
+    c.micro_batches = 4 / k.dp;
+    const TrainResult r = Train(c, data);
+    EXPECT_LT(MaxDiff(r.params, ref.params), 1e-5)
+        << ProgramScheduleName(k.schedule) << " pp " << k.pp << " vpp " << k.vpp << " dp " << k.dp;
+    EXPECT_NEAR(r.steps.back().loss, ref.steps.back().loss, 1e-5);
+  }
+}
+
+TEST(Trainer, UnevenStageLayers) {
+  const TokenData data = SyntheticTokens(256, 6);
+  TrainConfig single = Base();
+  single.model.num_layers = 3;
+  single.micro_batches = 2;
+  TrainConfig c = single;
+  c.pp = 2;
+  c.layers_per_stage = {1, 2};
+  EXPECT_LT(MaxDiff(Train(c, data).params, Train(single, data).params), 1e-5);
+  EXPECT_EQ(EvenLayerSplit(5, 2), (std::vector<int>{3, 2}));
 }
 
 TEST(Trainer, Zero1MatchesPlainDataParallel) {
