@@ -68,6 +68,11 @@ NcclCommunicator::~NcclCommunicator() {
   if (stream_) cudaStreamDestroy(stream_);
 }
 
+void NcclCommunicator::Abort() {
+  if (comm_) ncclCommAbort(C(comm_));
+  comm_ = nullptr;
+}
+
 void NcclCommunicator::all_reduce(float* buf, size_t count) {
   all_reduce_async(buf, count, stream_);
   CUDA_CHECK(cudaStreamSynchronize(stream_));

@@ -32,6 +32,9 @@ class NcclCommunicator : public Communicator {
   void send(const float* buf, size_t count, int peer) override;
   void recv(float* buf, size_t count, int peer) override;
   void barrier() override;
+  // ncclCommAbort: this rank's pending and later collectives stop; a peer
+  // waiting on it is ended by the launcher (local_launcher.h).
+  void Abort() override;
 
   // Sum in place over ranks.
   void all_reduce_async(float* buf, size_t count, cudaStream_t stream);
