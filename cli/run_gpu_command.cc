@@ -11,6 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/simulate_command.h"
+#include "simulator/memory_model.h"
+#include "simulator/simulate.h"
+
 #include "core/errors.h"
 #include "runtime/gpu/gpt_layout.h"
 #include "runtime/gpu/gpu_train.h"
@@ -96,21 +100,37 @@ int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
                          {"allocated_peak_bytes", r["peak_arena_bytes"]}});
     peak = std::max(peak, b);
   }
+  // Predicted: `parallax simulate` of the same job on the job's cluster profile
+  // (use --cluster h200x4-measured, or a profile of this machine).
+  const SimResult sim = Simulate(job);
+  const MemoryReport mem = EstimateMemory(job);
+  const double mfu = r0["mfu_countflops"].get<double>();
+  auto rel = [](double measured, double predicted) { return (predicted - measured) / measured; };
+  const nlohmann::json error = {{"step_time_s", rel(step_time_s, sim.step_time_s)},
+                                {"tokens_per_s", rel(tokens_per_s, sim.tokens_per_s)},
+                                {"mfu", rel(mfu, sim.mfu)},
+                                {"peak_bytes", rel(static_cast<double>(peak), static_cast<double>(mem.peak_bytes))}};
   if (f.json) {
     nlohmann::json out = {{"backend", "gpu"},
                           {"measured",
                            {{"step_time_s", step_time_s},
                             {"tokens_per_s", tokens_per_s},
-                            {"mfu", r0["mfu_countflops"]},
+                            {"mfu", mfu},
                             {"ranks", rank_list},
                             {"peak_bytes", peak},
                             {"loss", r0["final_loss"]},
-                            {"losses", r0["losses"]}}}};
+                            {"losses", r0["losses"]}}},
+                          {"predicted", SimulateJson(job, sim)},
+                          {"error", error}};
     std::printf("%s\n", out.dump(2).c_str());
   } else {
     std::printf("median step %.1f ms | %.0f tokens/s (%d GPUs) | MFU %.1f%% | peak %.2f GiB per rank | final loss %.4f\n",
-                step_time_s * 1e3, tokens_per_s, c.dp, 100 * r0["mfu_countflops"].get<double>(),
-                peak / (1024.0 * 1024.0 * 1024.0), r0["final_loss"].get<double>());
+                step_time_s * 1e3, tokens_per_s, c.dp, 100 * mfu, peak / (1024.0 * 1024.0 * 1024.0),
+                r0["final_loss"].get<double>());
+    std::printf("predicted (%s): step %.1f ms (error %+.1f%%) | %.0f tokens/s | MFU %.1f%% | peak %.2f GiB (error %+.1f%%)\n",
+                job.cluster.name.c_str(), sim.step_time_s * 1e3, 100 * error["step_time_s"].get<double>(),
+                sim.tokens_per_s, 100 * sim.mfu, mem.peak_bytes / (1024.0 * 1024.0 * 1024.0),
+                100 * error["peak_bytes"].get<double>());
   }
   return 0;
 }
