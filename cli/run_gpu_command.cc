@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/simulate_command.h"
@@ -55,11 +57,25 @@ void ValidateGpuJob(const Job& job) {
   }
 }
 
+// Local GPUs, counted in a short-lived child: the launcher forks one process
+// per rank afterwards, and a CUDA runtime initialised before fork() is unusable
+// in the children ("initialization error" in cudaSetDevice).
+int CountLocalGpus() {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) n = 0;
+    _exit(std::min(n, 255));
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return 0;
+  return WEXITSTATUS(status);
+}
+
 int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
   ValidateGpuJob(job);
   if (f.steps < 1) throw SpecError("--steps: must be >= 1, got " + std::to_string(f.steps));
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess) devices = 0;
+  const int devices = CountLocalGpus();
   if (job.parallel.dp > devices)
     throw SpecError("--dp: the gpu backend runs one rank per local GPU; " + std::to_string(devices) +
                     " found, dp = " + std::to_string(job.parallel.dp));
