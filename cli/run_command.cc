@@ -14,6 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#ifdef PARALLAX_HAVE_GPU
+#include "cli/run_gpu_command.h"
+#endif
+
 #include "cli/job_flags.h"
 #include "core/errors.h"
 #include "runtime/data.h"
@@ -42,8 +46,18 @@ void RequireOne(const char* flag, int value) {
 }
 
 void Run(const RunFlags& f) {
+#ifdef PARALLAX_HAVE_GPU
+  if (f.backend == "gpu") {
+    const int rc = RunGpuBackend(BuildJob(f.job), GpuRunFlags{f.steps, f.lr, f.seed, f.json});
+    if (rc) std::exit(rc);
+    return;
+  }
+  constexpr const char* kBackends = "cpu, gpu";
+#else
+  constexpr const char* kBackends = "cpu";
+#endif
   if (f.backend != "cpu")
-    throw SpecError("--backend: \"" + f.backend + "\" is not available in this build (allowed: cpu)");
+    throw SpecError("--backend: \"" + f.backend + "\" is not available in this build (allowed: " + kBackends + ")");
   if (f.steps < 1) throw SpecError("--steps: must be >= 1, got " + std::to_string(f.steps));
   if (f.buckets < 1) throw SpecError("--buckets: must be >= 1, got " + std::to_string(f.buckets));
   if (!(f.lr >= 0)) throw SpecError("--lr: must be >= 0");
@@ -119,7 +133,7 @@ void AddRunCommand(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();
   auto* run = app.add_subcommand("run", "execute a configuration (--backend cpu: fp32 training, one CPU thread per rank)");
   AddJobFlags(run, flags->job);
-  run->add_option("--backend", flags->backend, "cpu (fp32, one CPU thread per pp x dp rank)")
+  run->add_option("--backend", flags->backend, "cpu (fp32, one CPU thread per pp x dp rank) or gpu (CUDA builds: bf16-mixed GPT, one process per GPU, DP / ZeRO-1)")
       ->capture_default_str();
   run->add_option("--data", flags->data, "synthetic, a text file (bytes, vocab 256) or FILE.bin (uint16 tokens)")
       ->capture_default_str();

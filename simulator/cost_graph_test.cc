@@ -94,5 +94,44 @@ TEST(CostGraph, MissingSendIsRejected) {
   EXPECT_THROW(CostGraph{programs}, std::invalid_argument);
 }
 
+TEST(CostGraph, DeadlockIsRejected) {
+  // Both stages receive before they send: each waits for the other.
+  std::vector<Program> programs(2);
+  programs[0].stage = 0;
+  programs[1].stage = 1;
+  programs[0].instructions = {P2pOp(OpKind::kRecvGradient, 0, 0, 1, 8), P2pOp(OpKind::kSendActivation, 0, 0, 1, 8)};
+  programs[1].instructions = {P2pOp(OpKind::kRecvActivation, 0, 0, 0, 8), P2pOp(OpKind::kSendGradient, 0, 0, 0, 8)};
+  EXPECT_THROW(CostGraph{programs}, std::invalid_argument);
+}
+
+TEST(CostGraph, OrdersGraphsThatProgramOrderCannot) {
+  // Stage 0's send is on another stream than its receive, so it need not wait
+  // for it: the graph is acyclic although running each program in order
+  // blocks both stages at their receives (Boost's topological sort orders it).
+  // Unit durations: stage 0 SEND [0, 1]; stage 1 RECV starts with it [0, 1],
+  // SEND after it [1, 2]; stage 0 RECV starts with that send [1, 2].
+  std::vector<Program> programs(2);
+  programs[0].stage = 0;
+  programs[1].stage = 1;
+  Instruction send = P2pOp(OpKind::kSendActivation, 0, 0, 1, 8);
+  send.stream = Stream::kDataParallel;
+  programs[0].instructions = {P2pOp(OpKind::kRecvGradient, 0, 0, 1, 8), send};
+  programs[1].instructions = {P2pOp(OpKind::kRecvActivation, 0, 0, 0, 8), P2pOp(OpKind::kSendGradient, 0, 0, 0, 8)};
+  const CostGraph g(programs);
+  const Timeline tl = g.Schedule([](int, int, const Instruction&) { return 1.0; });
+  EXPECT_DOUBLE_EQ(tl.start_s[0][1], 0);
+  EXPECT_DOUBLE_EQ(tl.start_s[1][0], 0);
+  EXPECT_DOUBLE_EQ(tl.start_s[1][1], 1);
+  EXPECT_DOUBLE_EQ(tl.start_s[0][0], 1);
+  EXPECT_DOUBLE_EQ(tl.step_time_s, 2);
+}
+
+TEST(CostGraph, LargeScheduleMatchesTheClosedForm) {
+  // Big enough that every stage blocks and resumes many times in the
+  // program-order worklist: interleaved bubble (p-1)/(v·m) on 32 stages.
+  const int p = 32, m = 64, v = 2;
+  EXPECT_NEAR(Bubble(ProgramSchedule::kInterleaved, p, m, v, 1, 1, 0) / (m * 2.0), (p - 1.0) / (v * m), 1e-9);
+}
+
 }  // namespace
 }  // namespace parallax

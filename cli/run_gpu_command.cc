@@ -1,0 +1,154 @@
+// `parallax run --backend gpu` (see run_gpu_command.h).
+#include "cli/run_gpu_command.h"
+
+#include <cuda_runtime.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/simulate_command.h"
+#include "simulator/memory_model.h"
+#include "simulator/simulate.h"
+
+#include "core/errors.h"
+#include "runtime/gpu/gpt_layout.h"
+#include "runtime/gpu/gpu_train.h"
+
+namespace parallax {
+namespace {
+
+void RequireOne(const char* flag, int value) {
+  if (value != 1)
+    throw SpecError(std::string(flag) + ": the gpu backend runs " + (flag + 2) + " = 1 only, got " +
+                    std::to_string(value));
+}
+
+}  // namespace
+
+void ValidateGpuJob(const Job& job) {
+  const ParallelConfig& p = job.parallel;
+  RequireOne("--tp", p.tp);
+  RequireOne("--pp", p.pp);
+  RequireOne("--cp", p.cp);
+  RequireOne("--ep", p.ep);
+  RequireOne("--vpp", p.vpp);
+  if (p.zero > 1) throw SpecError("--zero: the gpu backend runs zero 0 or 1, got " + std::to_string(p.zero));
+  if (job.micro_batches() != 1)
+    throw SpecError("--gbs: the gpu backend runs one micro-batch per step (gbs = mbs x dp = " +
+                    std::to_string(job.training.micro_batch * p.dp) + "), got " +
+                    std::to_string(job.training.global_batch));
+  if (job.training.precision != Precision::kBf16Mixed)
+    throw SpecError("--precision: the gpu backend runs bf16-mixed only");
+  if (p.recompute != Recompute::kNone)
+    throw SpecError("--recompute: the gpu backend runs none only");
+  if (p.attention != AttentionKernel::kFlash)
+    throw SpecError("--attention: the gpu backend runs flash only");
+  try {
+    gpu::MakeGptLayout(job.model);
+  } catch (const std::invalid_argument& e) {
+    throw SpecError(std::string("--model: ") + e.what());
+  }
+}
+
+// Local GPUs, counted in a short-lived child: the launcher forks one process
+// per rank afterwards, and a CUDA runtime initialised before fork() is unusable
+// in the children ("initialization error" in cudaSetDevice).
+int CountLocalGpus() {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) n = 0;
+    _exit(std::min(n, 255));
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return 0;
+  return WEXITSTATUS(status);
+}
+
+int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
+  ValidateGpuJob(job);
+  if (f.steps < 1) throw SpecError("--steps: must be >= 1, got " + std::to_string(f.steps));
+  const int devices = CountLocalGpus();
+  if (job.parallel.dp > devices)
+    throw SpecError("--dp: the gpu backend runs one rank per local GPU; " + std::to_string(devices) +
+                    " found, dp = " + std::to_string(job.parallel.dp));
+  gpu::GpuTrainConfig c;
+  c.model = job.model;
+  c.micro_batch = static_cast<int>(job.training.micro_batch);
+  c.seq = static_cast<int>(job.training.seq);
+  c.steps = f.steps;
+  c.warmup = std::min(3, f.steps - 1);
+  c.dp = job.parallel.dp;
+  c.zero1 = job.parallel.zero == 1;
+  c.seed = f.seed;
+  c.lr = f.lr;
+  c.peak_flops_per_s = job.cluster.gpu.peak_bf16_flops;
+  int saved_stdout = -1;
+  if (f.json) {  // step lines (ranks inherit the fd) to stderr, the JSON alone on stdout
+    std::fflush(stdout);
+    saved_stdout = dup(STDOUT_FILENO);
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+  }
+  std::vector<nlohmann::json> ranks;
+  const int rc = gpu::RunGpuTraining(c, &ranks);
+  if (saved_stdout >= 0) {
+    std::fflush(stdout);
+    dup2(saved_stdout, STDOUT_FILENO);
+    close(saved_stdout);
+  }
+  if (rc != 0 || ranks.empty()) return rc ? rc : 1;
+  const nlohmann::json& r0 = ranks[0];
+  const double step_time_s = r0["median_step_ms"].get<double>() / 1e3;
+  const double tokens_per_s = r0["tokens_per_s_per_gpu"].get<double>() * c.dp;
+  nlohmann::json rank_list = nlohmann::json::array();
+  uint64_t peak = 0;
+  for (const auto& r : ranks) {
+    const uint64_t b = r["peak_device_used_bytes"].get<uint64_t>();
+    rank_list.push_back({{"rank", r["rank"]},
+                         {"peak_bytes", b},
+                         {"allocated_peak_bytes", r["peak_arena_bytes"]}});
+    peak = std::max(peak, b);
+  }
+  // Predicted: `parallax simulate` of the same job on the job's cluster profile
+  // (use --cluster h200x4-measured, or a profile of this machine).
+  const SimResult sim = Simulate(job);
+  const MemoryReport mem = EstimateMemory(job);
+  const double mfu = r0["mfu_countflops"].get<double>();
+  auto rel = [](double measured, double predicted) { return (predicted - measured) / measured; };
+  const nlohmann::json error = {{"step_time_s", rel(step_time_s, sim.step_time_s)},
+                                {"tokens_per_s", rel(tokens_per_s, sim.tokens_per_s)},
+                                {"mfu", rel(mfu, sim.mfu)},
+                                {"peak_bytes", rel(static_cast<double>(peak), static_cast<double>(mem.peak_bytes))}};
+  if (f.json) {
+    nlohmann::json out = {{"backend", "gpu"},
+                          {"measured",
+                           {{"step_time_s", step_time_s},
+                            {"tokens_per_s", tokens_per_s},
+                            {"mfu", mfu},
+                            {"ranks", rank_list},
+                            {"peak_bytes", peak},
+                            {"loss", r0["final_loss"]},
+                            {"losses", r0["losses"]}}},
+                          {"predicted", SimulateJson(job, sim)},
+                          {"error", error}};
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    std::printf("median step %.1f ms | %.0f tokens/s (%d GPUs) | MFU %.1f%% | peak %.2f GiB per rank | final loss %.4f\n",
+                step_time_s * 1e3, tokens_per_s, c.dp, 100 * mfu, peak / (1024.0 * 1024.0 * 1024.0),
+                r0["final_loss"].get<double>());
+    std::printf("predicted (%s): step %.1f ms (error %+.1f%%) | %.0f tokens/s | MFU %.1f%% | peak %.2f GiB (error %+.1f%%)\n",
+                job.cluster.name.c_str(), sim.step_time_s * 1e3, 100 * error["step_time_s"].get<double>(),
+                sim.tokens_per_s, 100 * sim.mfu, mem.peak_bytes / (1024.0 * 1024.0 * 1024.0),
+                100 * error["peak_bytes"].get<double>());
+  }
+  return 0;
+}
+
+}  // namespace parallax

@@ -1,0 +1,47 @@
+// What `parallax run --backend gpu` refuses, before touching a GPU: each rule
+// names its flag; a plain GPT data-parallel / ZeRO-1 job passes.
+#include "cli/run_gpu_command.h"
+
+#include "cli/job_flags.h"
+#include "core/errors.h"
+#include "gtest/gtest.h"
+
+namespace parallax {
+namespace {
+
+Job MakeJob(void (*edit)(JobFlags&)) {
+  JobFlags f;
+  f.model = "gpt-1.3b";
+  f.gpus = 2;
+  f.mbs = 4;
+  edit(f);
+  return BuildJob(f);
+}
+
+void ExpectRefused(void (*edit)(JobFlags&), const std::string& flag) {
+  try {
+    ValidateGpuJob(MakeJob(edit));
+    ADD_FAILURE() << "accepted; expected an error naming " << flag;
+  } catch (const SpecError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(flag, 0), 0u) << e.what();
+  }
+}
+
+TEST(RunGpuCommand, AcceptsDataParallelAndZero1Gpt) {
+  EXPECT_NO_THROW(ValidateGpuJob(MakeJob([](JobFlags&) {})));
+  EXPECT_NO_THROW(ValidateGpuJob(MakeJob([](JobFlags& f) { f.zero = 1; })));
+}
+
+TEST(RunGpuCommand, RefusesWhatTheGpuBackendDoesNotRun) {
+  ExpectRefused([](JobFlags& f) { f.tp = 2; f.gpus = 4; }, "--tp");
+  ExpectRefused([](JobFlags& f) { f.pp = 2; f.gpus = 4; }, "--pp");
+  ExpectRefused([](JobFlags& f) { f.zero = 2; }, "--zero");
+  ExpectRefused([](JobFlags& f) { f.gbs = 16; }, "--gbs");
+  ExpectRefused([](JobFlags& f) { f.precision = "amp"; }, "--precision");
+  ExpectRefused([](JobFlags& f) { f.recompute = "full"; }, "--recompute");
+  ExpectRefused([](JobFlags& f) { f.attention = "unfused"; }, "--attention");
+  ExpectRefused([](JobFlags& f) { f.model = "llama2-7b"; }, "--model");
+}
+
+}  // namespace
+}  // namespace parallax

@@ -1,0 +1,178 @@
+// GPU training loop (see gpu_train.h).
+#include "runtime/gpu/gpu_train.h"
+
+#include <cuda_runtime.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/check.h"
+#include "runtime/gpu/data_parallel.h"
+#include "runtime/gpu/device_arena.h"
+#include "runtime/gpu/gpt_model.h"
+#include "runtime/gpu/local_launcher.h"
+#include "runtime/gpu/nccl_communicator.h"
+
+namespace parallax::gpu {
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& nccl_id_path) {
+  const int mbs = c.micro_batch, steps = c.steps, warmup = c.warmup, dp = c.dp;
+  const bool zero1 = c.zero1, profile = c.profile;
+  const uint64_t seed = c.seed;
+  CUDA_CHECK(cudaSetDevice(rank));
+  std::unique_ptr<NcclCommunicator> comm;
+  if (dp > 1) comm = std::make_unique<NcclCommunicator>(rank, dp, nccl_id_path);
+
+  const ModelSpec& m = c.model;
+  const int seq = c.seq ? c.seq : int(m.max_seq);
+  if (steps < 1) throw std::invalid_argument("steps must be >= 1");
+  cudaStream_t stream;
+  CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  DeviceArena arena;
+  GptModel model(m, mbs, seq, seed, arena, stream,
+                 zero1 ? OptimizerShard{rank, dp} : OptimizerShard{});
+  std::unique_ptr<DataParallel> data_parallel;
+  if (comm) data_parallel = std::make_unique<DataParallel>(model, *comm, zero1);
+  const int rows = mbs * seq;
+  // The global batch's token stream; this rank reads its slice.
+  std::vector<int32_t> host_tokens(size_t(rows) * dp + 1);
+  std::mt19937 rng{static_cast<uint32_t>(seed)};
+  std::uniform_int_distribution<int32_t> pick(0, int32_t(m.vocab) - 1);
+  for (auto& t : host_tokens) t = pick(rng);
+  int32_t* tokens = arena.allocate_n<int32_t>("data", rows);
+  int32_t* targets = arena.allocate_n<int32_t>("data", rows);
+  const int32_t* mine = host_tokens.data() + size_t(rows) * rank;
+  CUDA_CHECK(cudaMemcpy(tokens, mine, rows * 4, cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpy(targets, mine + 1, rows * 4, cudaMemcpyHostToDevice));
+  float* loss_buf = arena.allocate_n<float>("loss all-reduce", 1);
+
+  const double flops_per_token = CountFlops(m, seq).model_per_token();
+  const double palm_flops_per_token =
+      6.0 * model.layout().param_count + 12.0 * m.num_layers * m.hidden * seq;
+  AdamWConfig opt;
+  opt.lr = float(c.lr);
+  if (rank == 0 && c.print_steps)
+    std::printf("model %s: %.3fB params, %d x %lld, mbs %d, seq %d, dp %d%s, %.1f GiB in the arena\n",
+                m.name.c_str(), model.layout().param_count / 1e9, m.num_layers,
+                (long long)m.hidden, mbs, seq, dp, zero1 ? " (ZeRO-1)" : "",
+                arena.allocated_bytes() / kGiB);
+  std::vector<double> step_ms;
+  std::vector<float> losses;
+  size_t peak_device = 0;
+  float last_loss = 0;
+  for (int step = 1; step <= steps; ++step) {
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+    const auto t0 = std::chrono::steady_clock::now();
+    model.profile().set_enabled(profile && step > warmup);
+    model.profile().begin();
+    if (rank == c.fail_rank && step == c.fail_step)
+      throw std::runtime_error("injected failure at step " + std::to_string(step));
+    model.forward_backward(tokens, targets, 1.0f / dp, /*accumulate=*/false);
+    if (data_parallel) data_parallel->finish_gradients();
+    model.optimizer_step(opt, float(c.clip), step);
+    if (data_parallel) data_parallel->after_optimizer();
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    model.profile().collect();
+    last_loss = model.loss();
+    if (comm) {  // mean over ranks (equal token counts)
+      CUDA_CHECK(cudaMemcpy(loss_buf, &last_loss, sizeof(float), cudaMemcpyHostToDevice));
+      comm->all_reduce(loss_buf, 1);
+      CUDA_CHECK(cudaMemcpy(&last_loss, loss_buf, sizeof(float), cudaMemcpyDeviceToHost));
+      last_loss /= dp;
+    }
+    const float gnorm = model.grad_norm();
+    peak_device = std::max(peak_device, device_used_bytes());
+    step_ms.push_back(ms);
+    const double tok_s = double(rows) * dp / (ms / 1e3);  // global
+    losses.push_back(last_loss);
+    if (rank == 0 && c.print_steps)
+      std::printf(
+        "step %3d | loss %.4f | grad norm %.3f | %8.2f ms | %8.0f tok/s | MFU %5.1f%% | peak %.2f "
+        "GiB arena, %.2f GiB device\n",
+        step, last_loss, gnorm, ms, tok_s,
+        100.0 * tok_s / dp * flops_per_token / (c.peak_flops_per_s),
+        arena.peak_bytes() / kGiB, peak_device / kGiB);
+    std::fflush(stdout);
+  }
+  std::vector<double> tail(step_ms.begin() + std::min<int>(warmup, steps - 1), step_ms.end());
+  std::sort(tail.begin(), tail.end());
+  const double median_ms = tail[tail.size() / 2];
+  const double tok_s = double(rows) / (median_ms / 1e3);  // per GPU
+  nlohmann::json j = {
+      {"model", m.name},
+      {"rank", rank},
+      {"dp", dp},
+      {"zero1", zero1},
+      {"params", model.layout().param_count},
+      {"mbs", mbs},
+      {"seq", seq},
+      {"steps", steps},
+      {"median_step_ms", median_ms},
+      {"tokens_per_s_per_gpu", tok_s},
+      {"mfu_countflops", tok_s * flops_per_token / (c.peak_flops_per_s)},
+      {"mfu_palm_6n_12lhs", tok_s * palm_flops_per_token / (c.peak_flops_per_s)},
+      {"peak_arena_GiB", arena.peak_bytes() / kGiB},
+      {"peak_device_used_GiB", peak_device / kGiB},
+      {"final_loss", last_loss},
+      {"peak_arena_bytes", arena.peak_bytes()},
+      {"peak_device_used_bytes", peak_device},
+      {"step_ms", step_ms},
+      {"losses", losses},
+  };
+  nlohmann::json by_name = nlohmann::json::object();
+  for (const auto& [name, bytes] : arena.by_name()) by_name[name] = bytes / kGiB;
+  j["arena_GiB_by_name"] = by_name;
+  if (profile) {
+    const int profiled = std::max(1, steps - warmup);
+    nlohmann::json breakdown = nlohmann::json::object();
+    for (const auto& [label, ms] : model.profile().totals_ms()) breakdown[label] = ms / profiled;
+    j["profile_ms_per_step"] = breakdown;
+  }
+  return j;
+}
+
+}  // namespace
+
+int RunGpuTraining(const GpuTrainConfig& c, std::vector<nlohmann::json>* summaries) {
+  summaries->clear();
+  if (c.dp < 1) throw std::invalid_argument("dp must be >= 1");
+  if (c.dp == 1) {
+    summaries->push_back(TrainRank(c, 0, ""));
+    return 0;
+  }
+  // A private folder for the NCCL id (rank 0 renames it into place) and the
+  // ranks' summaries.
+  char dir_template[] = "/tmp/parallax_gpu_XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  if (!dir) throw std::runtime_error("mkdtemp failed");
+  const std::string folder = dir, id_path = folder + "/nccl_id";
+  auto summary_path = [&](int r) { return folder + "/rank" + std::to_string(r) + ".json"; };
+  const int rc = RunLocalRanks(c.dp, [&](int rank) {
+    const nlohmann::json j = TrainRank(c, rank, id_path);
+    std::ofstream(summary_path(rank)) << j.dump() << "\n";
+    return 0;
+  });
+  for (int r = 0; r < c.dp; ++r) {
+    std::ifstream f(summary_path(r));
+    if (rc == 0 && f) summaries->push_back(nlohmann::json::parse(f));
+    std::remove(summary_path(r).c_str());
+  }
+  std::remove(id_path.c_str());
+  rmdir(dir);
+  if (rc == 0 && int(summaries->size()) != c.dp) return 1;
+  return rc;
+}
+
+}  // namespace parallax::gpu

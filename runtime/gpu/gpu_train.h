@@ -1,0 +1,38 @@
+// The GPU runtime's training loop, shared by the train_gpu tool and the CLI:
+// a GPT on a fixed random batch (the PyTorch baseline's protocol), one process
+// per local GPU when dp > 1 (local_launcher.h; NCCL DP or ZeRO-1), one status
+// line per step from rank 0 (step, loss, ms, tokens/s, MFU, peak memory), and
+// per rank a summary: median step after warm-up, tokens/s per GPU, MFU by core's
+// CountFlops (and PaLM's 6N + 12 L h s, as the baseline prints), peak memory by
+// allocator accounting and by cudaMemGetInfo, losses, optional op profile.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/model.h"
+
+namespace parallax::gpu {
+
+struct GpuTrainConfig {
+  ModelSpec model;
+  int micro_batch = 4;
+  int seq = 0;  // 0: model.max_seq
+  int steps = 20;
+  int warmup = 3;  // steps left out of the median
+  int dp = 1;
+  bool zero1 = false;
+  uint64_t seed = 1234;  // weights and tokens
+  double lr = 1e-4, clip = 1.0;
+  double peak_flops_per_s = 989e12;  // H100/H200 dense bf16, for MFU
+  bool profile = false;              // per-op CUDA-event breakdown after warm-up
+  bool print_steps = true;           // rank 0's step lines on stdout
+  int fail_rank = -1, fail_step = 0;  // tests: that rank throws at that step
+};
+
+// Returns 0 when every rank finished; *summaries gets one JSON per rank (rank
+// order; empty on failure). A failing rank is named on stderr and stops all.
+int RunGpuTraining(const GpuTrainConfig& config, std::vector<nlohmann::json>* summaries);
+
+}  // namespace parallax::gpu
