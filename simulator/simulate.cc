@@ -271,14 +271,26 @@ double EstimateStepTimeLowerBound(const Job& job, const CostParams& params) {
   // stage 0 then runs its optimizer step (not for ZB-H1, whose last work on a
   // stage may be deferred weight gradients).
   const bool drain = p.schedule != ScheduleKind::kZbH1;
-  double bound = 0, prefix = 0, drain_s = 0;
+  // ZB-H1 (one chunk): after stage s's last input-grad backward (BI) come at
+  // most min(s + 1, m) weight-grad halves (BW: the one its BI releases and the
+  // s it keeps pending, schedule_order.cc); that BI's gradient
+  // still passes the BI of stages s-1..0, then stage 0 runs its last BW and
+  // its optimizer step.
+  const bool zb = p.schedule == ScheduleKind::kZbH1 && p.pp > 1 && p.vpp == 1;
+  double bound = 0, prefix = 0, drain_s = 0, bi_chain_s = 0;
   for (int s = 0; s < p.pp; ++s) {
     double own = 0;
     for (const LayerCost& c : chunks[s]) own += m * (c.forward.total_s() + c.backward_s());
     const double tail = s > 0 && drain ? std::max(cm.OptimizerTime(s), drain_s + cm.OptimizerTime(0)) : cm.OptimizerTime(s);
     bound = std::max(bound, prefix + own + tail);
+    if (zb && s > 0) {
+      const double deferred = std::min<double>(s + 1, m) * chunks[s][0].backward_weight.total_s();
+      bound = std::max(bound, prefix + own - deferred + bi_chain_s + chunks[0][0].backward_weight.total_s() +
+                                  cm.OptimizerTime(0));
+    }
     prefix += chunks[s][0].forward.total_s() + p2p;
     drain_s += chunks[s][0].backward_s() + p2p;
+    bi_chain_s += chunks[s][0].recompute.total_s() + chunks[s][0].backward_input.total_s() + p2p;
   }
   return bound + params.step_overhead_s;
 }
