@@ -10,26 +10,16 @@
 
 #include <gtest/gtest.h>
 
+#include "core/test_job.h"
+
 #include "core/cluster_io.h"
 #include "core/model_io.h"
 
 namespace parallax {
 namespace {
 
-Job Make(const std::string& model, const std::string& cluster, int tp, int pp, int dp, int64_t gbs, int64_t mbs,
-         int64_t seq) {
-  Job j;
-  j.model = ResolveModel(model);
-  j.cluster = ResolveCluster(cluster);
-  j.training = {gbs, seq, mbs, Precision::kBf16Mixed};
-  j.parallel.tp = tp;
-  j.parallel.pp = pp;
-  j.parallel.dp = dp;
-  return j;
-}
-
 TEST(CostModel, GemmAtMeasuredPointIsExact) {
-  const Job j = Make("gpt-1.3b", "h200x4-measured", 1, 1, 1, 4, 4, 2048);
+  const Job j = MakeJob("gpt-1.3b", "h200x4-measured", 1, 1, 1, 4, 4, 2048);
   const CostModel cm(j);
   // gemm table: 8192 x 6144 x 2048 at 784.584 TFLOP/s.
   EXPECT_NEAR(cm.GemmTime(8192, 6144, 2048), 2.0 * 8192 * 6144 * 2048 / 784.584e12, 1e-12);
@@ -41,7 +31,7 @@ TEST(CostModel, GemmAtMeasuredPointIsExact) {
 }
 
 TEST(CostModel, GemmFallbackIsRooflinePlusLatency) {
-  const Job j = Make("gpt-1.3b", "dgx-a100-80g", 1, 1, 1, 4, 4, 2048);
+  const Job j = MakeJob("gpt-1.3b", "dgx-a100-80g", 1, 1, 1, 4, 4, 2048);
   CostParams params;
   const CostModel cm(j, params);
   const double flops = 2.0 * 8192 * 8192 * 8192;
@@ -52,7 +42,7 @@ TEST(CostModel, GemmFallbackIsRooflinePlusLatency) {
 }
 
 TEST(CostModel, CollectiveAtMeasuredSizeIsExact) {
-  const Job j = Make("gpt-1.3b", "h200x4-measured", 4, 1, 1, 4, 4, 2048);
+  const Job j = MakeJob("gpt-1.3b", "h200x4-measured", 4, 1, 1, 4, 4, 2048);
   const CostModel cm(j);
   const GroupSpan& tp = cm.topology().Span(GroupKind::kTp);
   ASSERT_EQ(tp.size, 4);
@@ -65,7 +55,7 @@ TEST(CostModel, CollectiveAtMeasuredSizeIsExact) {
 }
 
 TEST(CostModel, CollectiveFallbackFromLinks) {
-  const Job j = Make("gpt-1.3b", "dgx-a100-80g", 8, 1, 4, 32, 1, 2048);
+  const Job j = MakeJob("gpt-1.3b", "dgx-a100-80g", 8, 1, 4, 32, 1, 2048);
   const CostModel cm(j);
   const double bytes = 1e9;
   // tp 8 in one node: NVLink 300 GB/s x 0.8, factor 2·7/8, + 8 us.
@@ -89,7 +79,7 @@ TEST(CostModel, CollectiveFallbackFromLinks) {
 TEST(CostModel, LayerGemmsMatchTheirShapes) {
   // Dense GPT layer, tp 1, no table: forward GEMM time is the sum of the four
   // linear layers' GemmTime, backward input + weight are each the transposed shapes.
-  Job j = Make("gpt-1.3b", "dgx-a100-80g", 1, 1, 1, 1, 1, 2048);
+  Job j = MakeJob("gpt-1.3b", "dgx-a100-80g", 1, 1, 1, 1, 1, 2048);
   const CostModel cm(j);
   const int64_t T = 2048, h = 2048, f = 8192;
   const double fwd = cm.GemmTime(T, 3 * h, h) + cm.GemmTime(T, h, h) + cm.GemmTime(T, f, h) + cm.GemmTime(T, h, f);
@@ -107,7 +97,7 @@ TEST(CostModel, LayerGemmsMatchTheirShapes) {
 }
 
 TEST(CostModel, RecomputeAndTensorParallel) {
-  Job j = Make("gpt-1.3b", "dgx-a100-80g", 2, 1, 1, 1, 1, 2048);
+  Job j = MakeJob("gpt-1.3b", "dgx-a100-80g", 2, 1, 1, 1, 1, 2048);
   j.parallel.recompute = Recompute::kFull;
   const LayerCost full = CostModel(j).Layer(0);
   EXPECT_NEAR(full.recompute.total_s(), full.forward.total_s(), 1e-15);
@@ -125,7 +115,7 @@ TEST(CostModel, RecomputeAndTensorParallel) {
 }
 
 TEST(CostModel, OptimizerIsMemoryBoundOverShardedState) {
-  Job j = Make("gpt-1.3b", "dgx-a100-80g", 1, 1, 4, 16, 4, 2048);
+  Job j = MakeJob("gpt-1.3b", "dgx-a100-80g", 1, 1, 4, 16, 4, 2048);
   const double t0 = CostModel(j).OptimizerTime(0);
   j.parallel.zero = 1;
   const double t1 = CostModel(j).OptimizerTime(0);

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/test_job.h"
+
 #include "core/cluster_io.h"
 #include "core/model_io.h"
 #include "core/units.h"
@@ -18,18 +20,6 @@
 
 namespace parallax {
 namespace {
-
-Job Make(const std::string& model, const std::string& cluster, int tp, int pp, int dp, int64_t gbs, int64_t mbs,
-         int64_t seq) {
-  Job j;
-  j.model = ResolveModel(model);
-  j.cluster = ResolveCluster(cluster);
-  j.training = {gbs, seq, mbs, Precision::kBf16Mixed};
-  j.parallel.tp = tp;
-  j.parallel.pp = pp;
-  j.parallel.dp = dp;
-  return j;
-}
 
 TEST(ModelStates, ZeroPaperExample) {
   // Rajbhandari et al. 2020, Fig. 1: Psi = 7.5B, N_d = 64, K = 12.
@@ -51,7 +41,7 @@ TEST(ModelStates, MegatronBytesPerParameter) {
 
 TEST(Activations, KorthikantiTable2) {
   // GPT-3 175B (a = 96, h = 12288), s = 2048, b = 1, t = 8, dropout, unfused attention.
-  Job j = Make("gpt3-175b", "dgx-a100-80g", 8, 1, 1, 1, 1, 2048);
+  Job j = MakeJob("gpt3-175b", "dgx-a100-80g", 8, 1, 1, 1, 1, 2048);
   j.parallel.attention = AttentionKernel::kUnfused;
   const double s = 2048, b = 1, h = 12288, a = 96, t = 8, sbh = s * b * h;
   auto bytes = [&](int tp, bool sp, Recompute r) {
@@ -70,7 +60,7 @@ TEST(Activations, KorthikantiTable2) {
 }
 
 TEST(Activations, FlashDropsTheQuadraticTerm) {
-  Job j = Make("gpt-1.3b", "dgx-h100", 1, 1, 1, 8, 1, 2048);
+  Job j = MakeJob("gpt-1.3b", "dgx-h100", 1, 1, 1, 8, 1, 2048);
   j.parallel.attention = AttentionKernel::kUnfused;
   const double unfused = LayerActivationBytes(j, 0);
   j.parallel.attention = AttentionKernel::kFlash;
@@ -97,7 +87,7 @@ TEST(Inflight, MegatronScheduleRules) {
 }
 
 TEST(StageParams, UnevenStagesCarryEmbeddingAndHead) {
-  Job j = Make("llama3-405b", "dgx-h100", 8, 16, 128, 2048, 1, 8192);
+  Job j = MakeJob("llama3-405b", "dgx-h100", 8, 16, 128, 2048, 1, 8192);
   j.parallel.stage_layers = {7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 7};
   const double layer = CountLayerParams(j.model, 0).attention / 8.0 + CountLayerParams(j.model, 0).dense_mlp / 8.0 +
                        CountLayerParams(j.model, 0).norms;
@@ -116,7 +106,7 @@ TEST(StageParams, UnevenStagesCarryEmbeddingAndHead) {
 
 TEST(Memory, BreakdownAddsUpToPeak) {
   for (auto schedule : {ScheduleKind::k1F1B, ScheduleKind::kGPipe}) {
-    Job j = Make("llama2-70b", "dgx-h100", 8, 4, 4, 256, 1, 4096);
+    Job j = MakeJob("llama2-70b", "dgx-h100", 8, 4, 4, 256, 1, 4096);
     j.parallel.schedule = schedule;
     j.parallel.zero = 1;
     const MemoryReport r = EstimateMemory(j);
@@ -135,7 +125,7 @@ TEST(Memory, BreakdownAddsUpToPeak) {
 TEST(Memory, MeasuredPyTorchOnH200) {
   // shared/reference/measured-h200x4-2026-11-28: GPT-1.3B, autocast bf16, flash attention,
   // micro-batch 4, seq 2048; torch.cuda.max_memory_allocated 35.4 GiB on 1 GPU, 45.2 GiB with DDP on 4.
-  Job one = Make("gpt-1.3b", "h200x4-measured", 1, 1, 1, 4, 4, 2048);
+  Job one = MakeJob("gpt-1.3b", "h200x4-measured", 1, 1, 1, 4, 4, 2048);
   one.training.precision = Precision::kAmp;
   const double single = EstimateMemory(one).ranks[0].allocated_peak_bytes / kGiB;
   EXPECT_NEAR(single, 35.43, 35.43 * 0.05);
@@ -192,7 +182,7 @@ TEST(EstimatePeakBytes, EqualsTheReportsPeakExactly) {
   int checked = 0;
   for (const char* name : {"gpt-1.3b", "llama3-405b", "mixtral-8x7b", "mixtral-8x7b/2"}) {
     const std::string model = name;
-    Job j = Make(model.substr(0, model.find('/')), "dgx-h100", 1, 1, 1, 64, 1, 4096);
+    Job j = MakeJob(model.substr(0, model.find('/')), "dgx-h100", 1, 1, 1, 64, 1, 4096);
     if (model.find('/') != std::string::npos) j.model.moe.layer_frequency = 2;
     const int L = j.model.num_layers;
     for (Precision precision : {Precision::kBf16Mixed, Precision::kAmp, Precision::kFp16Mixed}) {

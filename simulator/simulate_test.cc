@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/test_job.h"
+
 #include "core/cluster_io.h"
 #include "core/model_io.h"
 #include "simulator/memory_model.h"
@@ -14,20 +16,8 @@
 namespace parallax {
 namespace {
 
-Job Make(const std::string& model, const std::string& cluster, int tp, int pp, int dp, int64_t gbs, int64_t mbs,
-         int64_t seq) {
-  Job j;
-  j.model = ResolveModel(model);
-  j.cluster = ResolveCluster(cluster);
-  j.training = {gbs, seq, mbs, Precision::kBf16Mixed};
-  j.parallel.tp = tp;
-  j.parallel.pp = pp;
-  j.parallel.dp = dp;
-  return j;
-}
-
 TEST(Simulate, SingleGpuIsMicroBatchesTimesLayerCostsPlusOptimizer) {
-  const Job j = Make("gpt-350m", "dgx-a100-80g", 1, 1, 1, 8, 2, 1024);
+  const Job j = MakeJob("gpt-350m", "dgx-a100-80g", 1, 1, 1, 8, 2, 1024);
   const SimResult r = Simulate(j);
   const CostModel cm(j);
   LayerCost chunk;
@@ -44,7 +34,7 @@ TEST(Simulate, SingleGpuIsMicroBatchesTimesLayerCostsPlusOptimizer) {
 }
 
 TEST(Simulate, BreakdownAddsUpWithAllParallelisms) {
-  Job j = Make("llama2-7b", "dgx-h100", 2, 4, 4, 64, 1, 4096);
+  Job j = MakeJob("llama2-7b", "dgx-h100", 2, 4, 4, 64, 1, 4096);
   j.parallel.sp = true;
   j.parallel.zero = 1;
   j.parallel.recompute = Recompute::kSelective;
@@ -62,7 +52,7 @@ TEST(Simulate, BreakdownAddsUpWithAllParallelisms) {
 
 TEST(Simulate, OneF1BBubbleShrinksWithMicroBatches) {
   // Layers dominate; bubble share ~ (p-1)/(m+p-1) up to the embedding/head imbalance.
-  Job j = Make("gpt3-175b", "dgx-a100-80g", 8, 8, 1, 64, 1, 2048);
+  Job j = MakeJob("gpt3-175b", "dgx-a100-80g", 8, 8, 1, 64, 1, 2048);
   const double f64 = Simulate(j).bubble_fraction;
   j.training.global_batch = 16;
   const double f16 = Simulate(j).bubble_fraction;
@@ -76,8 +66,8 @@ TEST(Simulate, ReusedScheduleStructureCarriesEachJobsBytes) {
   // models share programs and graph; each result must carry its own DP bytes:
   // the reduce-scatters of a stage add up to its gradient bytes (fp32, 4 B per
   // parameter on the stage, ZeRO-1 reduce-scatter).
-  Job a = Make("gpt-350m", "dgx-a100-80g", 1, 2, 2, 16, 1, 1024);
-  Job b = Make("gpt-1.3b", "dgx-a100-80g", 1, 2, 2, 16, 1, 1024);
+  Job a = MakeJob("gpt-350m", "dgx-a100-80g", 1, 2, 2, 16, 1, 1024);
+  Job b = MakeJob("gpt-1.3b", "dgx-a100-80g", 1, 2, 2, 16, 1, 1024);
   a.parallel.zero = b.parallel.zero = 1;
   const SimResult ra = Simulate(a), rb = Simulate(b), ra2 = Simulate(a);
   EXPECT_DOUBLE_EQ(ra.step_time_s, ra2.step_time_s);
@@ -117,7 +107,7 @@ TEST(Simulate, LowerBoundNeverExceedsSimulated) {
       {"llama3-8b", "dgx-h100", 2, 2, 4, 32, 1, 8192, ScheduleKind::k1F1B, 1, Recompute::kSelective, 1},  // cp 2
   };
   for (const Case& c : cases) {
-    Job j = Make(c.model, c.cluster, c.tp, c.pp, c.dp, c.gbs, c.mbs, c.seq);
+    Job j = MakeJob(c.model, c.cluster, c.tp, c.pp, c.dp, c.gbs, c.mbs, c.seq);
     j.parallel.schedule = c.sched;
     j.parallel.vpp = c.vpp;
     j.parallel.recompute = c.rc;
