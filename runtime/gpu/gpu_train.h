@@ -1,5 +1,5 @@
 // The GPU runtime's training loop, shared by the train_gpu tool and the CLI:
-// a GPT on a fixed random batch (the PyTorch baseline's protocol), one process
+// a GPT or Llama-style model on a fixed random batch (the PyTorch baseline's protocol), one process
 // per local GPU when dp > 1 (local_launcher.h; NCCL DP or ZeRO-1), one status
 // line per step from rank 0 (step, loss, ms, tokens/s, MFU, peak memory), and
 // per rank a summary: median step after warm-up, tokens/s per GPU, MFU by core's
