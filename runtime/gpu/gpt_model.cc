@@ -24,13 +24,15 @@ using bf16 = __nv_bfloat16;
 }  // namespace
 
 GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
-                   DeviceArena& arena, cudaStream_t stream, OptimizerShard shard)
+                   DeviceArena& arena, cudaStream_t stream, OptimizerShard shard,
+                   bool keep_norms)
     : m_(m),
       layout_(MakeGptLayout(m, size_t(std::max(shard.world, 1)) * 128)),
       mbs_(micro_batch),
       seq_(seq),
       rows_(micro_batch * seq),
       shard_(shard),
+      keep_norms_(keep_norms),
       stream_(stream),
       profile_(stream) {
   if (micro_batch <= 0 || seq <= 0 || seq > m.max_seq)
@@ -53,17 +55,21 @@ GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
   adam_m_ = arena.allocate_n<float>("adam m fp32", S);
   adam_v_ = arena.allocate_n<float>("adam v fp32", S);
   auto stats = [&](bool needed) { return needed ? arena.allocate_n<float>("act norm stats", T) : nullptr; };
+  bf16* norm_scratch = keep_norms ? nullptr : arena.allocate_n<bf16>("norm recompute", T * h);
+  auto norm_out = [&] {
+    return keep_norms ? arena.allocate_n<bf16>("act norm out", T * h) : norm_scratch;
+  };
   acts_.resize(m.num_layers);
   for (auto& a : acts_) {
     a.x = arena.allocate_n<bf16>("act residual", T * h);
-    a.n1 = arena.allocate_n<bf16>("act norm out", T * h);
+    a.n1 = norm_out();
     a.mean1 = stats(layernorm);
     a.rstd1 = stats(true);
     a.qkv = arena.allocate_n<bf16>("act qkv", T * qkv);
     a.attn = arena.allocate_n<bf16>("act attn out", T * q);
     a.lse = arena.allocate_n<float>("act attn lse", size_t(mbs_) * m.heads * seq);
     a.mid = arena.allocate_n<bf16>("act residual", T * h);
-    a.n2 = arena.allocate_n<bf16>("act norm out", T * h);
+    a.n2 = norm_out();
     a.mean2 = stats(layernorm);
     a.rstd2 = stats(true);
     a.up = arena.allocate_n<bf16>("act mlp up", T * up);
@@ -257,6 +263,7 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
     else
       gelu_backward(dact_, a.up, size_t(T) * f, dup_, stream_);
     profile_.mark("activation bwd");
+    if (!keep_norms_) norm_forward(a.mid, o.norm2_w, o.norm2_b, a.n2, a.mean2, a.rstd2);
     gemm(dup_, true, a.n2, false, G(o.w_up), GemmOut::kFp32, up, h, T, wbeta);
     profile_.mark("gemm bwd up");
     if (o.b_up >= 0) bias_grad(dup_, T, up, G(o.b_up), stream_);
@@ -285,6 +292,7 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
       int64_t w, b;
       int width;
     } proj[3] = {{dQ, o.wq, o.bq, q}, {dK, o.wk, o.bk, kv}, {dV, o.wv, o.bv, kv}};
+    if (!keep_norms_) norm_forward(a.x, o.norm1_w, o.norm1_b, a.n1, a.mean1, a.rstd1);
     for (int j = 0; j < 3; ++j) {
       gemm(proj[j].dy, true, a.n1, false, G(proj[j].w), GemmOut::kFp32, proj[j].width, h, T, wbeta);
       profile_.mark("gemm bwd qkv");

@@ -8,9 +8,11 @@
 // GEMMs go through cuBLASLt (kernels/gemm.h) with the bias in its epilogue; the
 // residual add is the GEMM's beta = 1 onto a copy of the stream. Every buffer is
 // taken from the DeviceArena in the constructor: a step allocates nothing.
-// Saved per layer: norm inputs, outputs and statistics, q/k/v (after RoPE),
-// attention out and LSE, the MLP up-projection (GELU / SwiGLU is recomputed in
-// backward). All work goes to `stream`.
+// Saved per layer: norm inputs and statistics, q/k/v (after RoPE), attention
+// out and LSE, the MLP up-projection. Backward recomputes GELU / SwiGLU and, by
+// default, the norm outputs (one norm forward each, from the saved input: 2 x
+// tokens x hidden bf16 per layer less memory); keep_norms saves them instead.
+// All work goes to `stream`.
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -55,7 +57,7 @@ class GptModel {
   // world x 128 and master weights, m and v hold only this rank's 1/world of
   // each bucket (ZeRO-1); weights and gradients stay whole.
   GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed, DeviceArena& arena,
-           cudaStream_t stream, OptimizerShard shard = {});
+           cudaStream_t stream, OptimizerShard shard = {}, bool keep_norms = false);
   void set_hooks(DataParallelHooks hooks) { hooks_ = std::move(hooks); }
   // Replaces the weights with `full` (fp32, host, padded_elems() or
   // layout().total_elems long, this layout): master shard and bf16 copy.
@@ -90,6 +92,7 @@ class GptModel {
  private:
   struct LayerActs {
     __nv_bfloat16 *x, *n1, *qkv, *attn, *mid, *n2, *up;  // qkv: [q | k | v] planes
+    // n1, n2: the saved norm outputs, or the shared recompute buffer.
     float *mean1, *rstd1, *lse, *mean2, *rstd2;            // mean: LayerNorm only
   };
   void gemm(const __nv_bfloat16* a, bool ta, const __nv_bfloat16* b, bool tb, void* c, GemmOut ct,
@@ -109,6 +112,7 @@ class GptModel {
   GptLayout layout_;
   int mbs_, seq_, rows_;
   OptimizerShard shard_;
+  bool keep_norms_;
   size_t padded_, shard_n_;
   std::vector<size_t> shard_offset_;  // per bucket: where its part starts in master, m, v
   DataParallelHooks hooks_;

@@ -51,10 +51,11 @@ struct Fixture {
   cudaStream_t stream = nullptr;
   std::unique_ptr<GptModel> model;
   int32_t *tokens, *targets;
-  explicit Fixture(int b, ModelSpec spec = TinyGpt(), uint64_t seed = 7)
+  explicit Fixture(int b, ModelSpec spec = TinyGpt(), uint64_t seed = 7, bool keep_norms = false)
       : m(std::move(spec)), batch(b) {
     CUDA_CHECK(cudaStreamCreate(&stream));
-    model = std::make_unique<GptModel>(m, batch, seq, seed, arena, stream);
+    model = std::make_unique<GptModel>(m, batch, seq, seed, arena, stream, OptimizerShard{},
+                                       keep_norms);
     tokens = arena.allocate_n<int32_t>("data", size_t(batch) * seq);
     targets = arena.allocate_n<int32_t>("data", size_t(batch) * seq);
   }
@@ -192,6 +193,28 @@ TEST(GptModel, TwoHalfMicroBatchesAccumulateToTheFullBatch) {
   const double err = rel_error(g_half, g_full);
   std::printf("accumulated vs full-batch grads rel error %.2e\n", err);
   EXPECT_LT(err, 1e-2);
+}
+
+TEST(GptModel, RecomputedNormsGiveTheGradientsOfKeptNorms) {
+  SKIP_WITHOUT_GPU();
+  for (const ModelSpec& m : {TinyGpt(), TinyLlama()}) {
+    Fixture recompute(2, m, 7, false), keep(2, m, 7, true);
+    const size_t n = size_t(keep.batch) * keep.seq, P = keep.model->layout().total_elems;
+    // Two norm outputs per layer kept, against one shared recompute buffer.
+    EXPECT_EQ(keep.arena.allocated_bytes() - recompute.arena.allocated_bytes(),
+              (2 * m.num_layers - 1) * n * m.hidden * sizeof(__nv_bfloat16));
+    const auto tok = RandomTokens(n, m.vocab, 9), tgt = RandomTokens(n, m.vocab, 10);
+    for (Fixture* fx : {&recompute, &keep}) {
+      fx->upload(tok, tgt);
+      fx->model->forward_backward(fx->tokens, fx->targets, 1.0f, false);
+    }
+    EXPECT_EQ(recompute.model->loss(), keep.model->loss()) << m.name;
+    // Equal but for the order of atomic adds (bias and embedding gradients).
+    const double err =
+        rel_error(Download(recompute.model->grads(), P), Download(keep.model->grads(), P));
+    std::printf("%s: recomputed vs kept norms grads rel error %.2e\n", m.name.c_str(), err);
+    EXPECT_LT(err, 1e-5) << m.name;
+  }
 }
 
 TEST(GptModel, AdamWStepMatchesCpuClipAndAdamW) {

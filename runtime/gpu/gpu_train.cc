@@ -40,7 +40,7 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   DeviceArena arena;
   GptModel model(m, mbs, seq, seed, arena, stream,
-                 zero1 ? OptimizerShard{rank, dp} : OptimizerShard{});
+                 zero1 ? OptimizerShard{rank, dp} : OptimizerShard{}, c.keep_norms);
   std::unique_ptr<DataParallel> data_parallel;
   if (comm) data_parallel = std::make_unique<DataParallel>(model, *comm, zero1);
   const int rows = mbs * seq;
@@ -115,6 +115,7 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
       {"rank", rank},
       {"dp", dp},
       {"zero1", zero1},
+      {"keep_norms", c.keep_norms},
       {"params", model.layout().param_count},
       {"mbs", mbs},
       {"seq", seq},

@@ -23,6 +23,7 @@ struct GpuTrainConfig {
   int warmup = 3;  // steps left out of the median
   int dp = 1;
   bool zero1 = false;
+  bool keep_norms = false;  // save norm outputs instead of recomputing them in backward
   uint64_t seed = 1234;  // weights and tokens
   double lr = 1e-4, clip = 1.0;
   double peak_flops_per_s = 989e12;  // H100/H200 dense bf16, for MFU

@@ -5,7 +5,8 @@
 // gradient all-reduce overlapped with backward, or ZeRO-1 with --zero1; the
 // global batch is N x mbs sequences of the same token stream a single GPU with
 // --mbs N x mbs would see.
-//   train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 [--dp 2 [--zero1]] [--json F]
+//   train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 [--dp 2 [--zero1]] [--keep-norms]
+//             [--json F]
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -38,6 +39,8 @@ int Main(int argc, char** argv) {
   app.add_option("--dp", c.dp, "data-parallel ranks, one process per local GPU")
       ->check(CLI::PositiveNumber);
   app.add_flag("--zero1", c.zero1, "shard AdamW states over the dp ranks (ZeRO-1)");
+  app.add_flag("--keep-norms", c.keep_norms,
+               "save the norm outputs for backward instead of recomputing them");
   app.add_option("--fail-rank", c.fail_rank, "test: this rank throws at --fail-step");
   app.add_option("--fail-step", c.fail_step, "test: step at which --fail-rank throws");
   CLI11_PARSE(app, argc, argv);
