@@ -21,7 +21,7 @@ DataParallel::DataParallel(GptModel& model, NcclCommunicator& comm, bool zero1)
     };
   } else {
     hooks.grads_ready = [this](size_t begin, size_t end) {
-      if (end <= begin) return;
+      if (!reduce_now_ || end <= begin) return;
       CUDA_CHECK(cudaEventRecord(ready_, model_.stream()));
       CUDA_CHECK(cudaStreamWaitEvent(comm_stream_, ready_, 0));
       comm_.all_reduce_async(model_.grads() + begin, end - begin, comm_stream_);

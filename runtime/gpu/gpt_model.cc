@@ -80,6 +80,7 @@ GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
   rstdf_ = stats(true);
   logits_ = arena.allocate_n<bf16>("logits", T * m.vocab);
   losses_ = arena.allocate_n<float>("losses", T);
+  mb_losses_ = arena.allocate_n<float>("losses", T);
   dres_ = arena.allocate_n<bf16>("bwd scratch", T * h);
   dtmp_ = arena.allocate_n<bf16>("bwd scratch", T * std::max(h, q));
   dn_ = arena.allocate_n<bf16>("bwd scratch", T * h);
@@ -238,7 +239,10 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
   norm_forward(x_final_, L.final_norm_w, L.final_norm_b, nf_, meanf_, rstdf_);
   gemm(nf_, false, W(L.lm_head), true, logits_, GemmOut::kBf16, T, V, h, 0.0f);
   profile_.mark("gemm fwd lm head");
-  softmax_cross_entropy(logits_, targets, T, V, loss_scale / T, losses_, stream_);
+  softmax_cross_entropy(logits_, targets, T, V, loss_scale / T, accumulate ? mb_losses_ : losses_,
+                        stream_);
+  if (accumulate) add_f32(losses_, mb_losses_, T, losses_, stream_);
+  loss_micro_batches_ = accumulate ? loss_micro_batches_ + 1 : 1;
   profile_.mark("cross entropy");
 
   // ---- backward (logits_ now holds dlogits) ----
@@ -320,7 +324,7 @@ float GptModel::loss() {
   CUDA_CHECK(cudaStreamSynchronize(stream_));
   double sum = 0;
   for (float x : host) sum += x;
-  return float(sum / rows_);
+  return float(sum / (double(rows_) * std::max(loss_micro_batches_, 1)));
 }
 
 void GptModel::optimizer_step(const AdamWConfig& cfg, float max_norm, int step) {

@@ -68,7 +68,8 @@ class GptModel {
   // gradients, true adds to them. Enqueued only; loss() reads the result.
   void forward_backward(const int32_t* tokens, const int32_t* targets, float loss_scale,
                         bool accumulate);
-  // Mean loss of the last forward_backward (synchronizes the stream).
+  // Mean loss over the micro-batches since the last accumulate = false
+  // forward_backward (synchronizes the stream).
   float loss();
 
   // Global-norm clipping (max_norm <= 0: none) and AdamW on fp32 master
@@ -125,7 +126,8 @@ class GptModel {
   // Activations.
   std::vector<LayerActs> acts_;
   __nv_bfloat16 *x_final_, *nf_, *logits_;
-  float *meanf_, *rstdf_, *losses_;
+  float *meanf_, *rstdf_, *losses_, *mb_losses_;  // losses_: summed over micro-batches
+  int loss_micro_batches_ = 0;
   // Backward scratch (dup_ is act_ for GELU).
   __nv_bfloat16 *dres_, *dtmp_, *dn_, *dqkv_, *act_, *dact_, *dup_;
   void* attn_ws_;

@@ -18,6 +18,7 @@ namespace parallax::gpu {
 struct GpuTrainConfig {
   ModelSpec model;
   int micro_batch = 4;
+  int micro_batches = 1;  // gradient accumulation: micro-batches per step and rank
   int seq = 0;  // 0: model.max_seq
   int steps = 20;
   int warmup = 3;  // steps left out of the median

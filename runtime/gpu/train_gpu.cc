@@ -4,7 +4,8 @@
 // With --dp N: one process per local GPU, NCCL data parallelism with the
 // gradient all-reduce overlapped with backward, or ZeRO-1 with --zero1; the
 // global batch is N x mbs sequences of the same token stream a single GPU with
-// --mbs N x mbs would see.
+// --mbs N x mbs would see. --micro-batches M accumulates M micro-batches per
+// step; the data-parallel reduction runs once, during the last backward.
 //   train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 [--dp 2 [--zero1]] [--keep-norms]
 //             [--json F]
 #include <cstdio>
@@ -27,6 +28,9 @@ int Main(int argc, char** argv) {
   double peak_tflops = 989.0;
   app.add_option("--model", model_name, "preset name or model JSON");
   app.add_option("--mbs", c.micro_batch, "micro-batch size (sequences per GPU)");
+  app.add_option("--micro-batches", c.micro_batches,
+                 "micro-batches per step and rank (gradient accumulation)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--seq", c.seq, "sequence length (default: the model's max_seq)");
   app.add_option("--steps", c.steps, "training steps");
   app.add_option("--warmup", c.warmup, "steps left out of the median");
