@@ -40,11 +40,8 @@ GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
   if (shard.world < 1 || shard.rank < 0 || shard.rank >= shard.world)
     throw std::invalid_argument("gpu runtime: bad optimizer shard");
   padded_ = layout_.total_elems;
-  shard_n_ = 0;
-  for (const GradBucket& b : layout_.buckets) {
-    shard_offset_.push_back(shard_n_);
-    shard_n_ += (b.end - b.begin) / shard.world;
-  }
+  shard_parts_ = ShardOf(layout_, shard.rank, shard.world);
+  shard_n_ = padded_ / shard.world;
   const bool layernorm = m.norm == Norm::kLayerNorm;
   const size_t P = padded_, S = shard_n_, T = rows_, h = m.hidden, f = m.ffn_hidden;
   const size_t q = m.q_width(), qkv = q + 2 * m.kv_width();
@@ -99,12 +96,9 @@ GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
 }
 
 void GptModel::copy_master_shard(const float* full) {
-  for (size_t i = 0; i < layout_.buckets.size(); ++i) {
-    const GradBucket& b = layout_.buckets[i];
-    const size_t part = (b.end - b.begin) / shard_.world;
-    CUDA_CHECK(cudaMemcpyAsync(master_ + shard_offset_[i], full + b.begin + part * shard_.rank,
-                               part * sizeof(float), cudaMemcpyDeviceToDevice, stream_));
-  }
+  for (const ShardPart& p : shard_parts_)
+    CUDA_CHECK(cudaMemcpyAsync(master_ + p.local, full + p.begin, p.n * sizeof(float),
+                               cudaMemcpyDeviceToDevice, stream_));
 }
 
 // The whole fp32 model is made in the gradient buffer (free before the first
@@ -330,13 +324,11 @@ float GptModel::loss() {
 void GptModel::optimizer_step(const AdamWConfig& cfg, float max_norm, int step) {
   // This rank's part of every bucket; a bucket is all decay or all no-decay.
   std::vector<AdamWTensor> decay, no_decay;
-  for (size_t i = 0; i < layout_.buckets.size(); ++i) {
-    const GradBucket& bk = layout_.buckets[i];
-    const size_t part = (bk.end - bk.begin) / shard_.world;
-    const size_t at = bk.begin + part * shard_.rank, loc = shard_offset_[i];
-    if (!part) continue;
-    (bk.decay ? decay : no_decay)
-        .push_back(AdamWTensor{master_ + loc, grads_ + at, adam_m_ + loc, adam_v_ + loc, w_ + at, part});
+  for (const ShardPart& p : shard_parts_) {
+    if (!p.n) continue;
+    (p.decay ? decay : no_decay)
+        .push_back(AdamWTensor{master_ + p.local, grads_ + p.begin, adam_m_ + p.local,
+                               adam_v_ + p.local, w_ + p.begin, p.n});
   }
   std::vector<AdamWTensor> all = decay;
   all.insert(all.end(), no_decay.begin(), no_decay.end());

@@ -89,6 +89,7 @@ class GptModel {
   int tokens_per_micro_batch() const { return rows_; }
   size_t padded_elems() const { return padded_; }  // length of weights() and grads()
   size_t shard_elems() const { return shard_n_; }  // length of master() (and m, v)
+  const std::vector<ShardPart>& shard_parts() const { return shard_parts_; }
 
  private:
   struct LayerActs {
@@ -115,7 +116,7 @@ class GptModel {
   OptimizerShard shard_;
   bool keep_norms_;
   size_t padded_, shard_n_;
-  std::vector<size_t> shard_offset_;  // per bucket: where its part starts in master, m, v
+  std::vector<ShardPart> shard_parts_;  // this rank's part of each bucket
   DataParallelHooks hooks_;
   cudaStream_t stream_;
   StreamProfile profile_;

@@ -44,7 +44,7 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
   GptModel model(m, mbs, seq, seed, arena, stream,
                  zero1 ? OptimizerShard{rank, dp} : OptimizerShard{}, c.keep_norms);
   std::unique_ptr<DataParallel> data_parallel;
-  if (comm) data_parallel = std::make_unique<DataParallel>(model, *comm, zero1);
+  if (comm) data_parallel = std::make_unique<DataParallel>(model, *comm, zero1, c.overlap);
   const int rows = mbs * seq;
   const size_t rank_rows = size_t(rows) * M;  // tokens per rank and step
   // The global batch's token stream; this rank reads its slice.
@@ -125,6 +125,7 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
       {"dp", dp},
       {"zero1", zero1},
       {"keep_norms", c.keep_norms},
+      {"overlap", c.overlap},
       {"params", model.layout().param_count},
       {"mbs", mbs},
       {"micro_batches", M},

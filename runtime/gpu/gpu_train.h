@@ -24,6 +24,7 @@ struct GpuTrainConfig {
   int warmup = 3;  // steps left out of the median
   int dp = 1;
   bool zero1 = false;
+  bool overlap = true;  // DP all-reduce / ZeRO-1 reduce-scatter per bucket during backward
   bool keep_norms = false;  // save norm outputs instead of recomputing them in backward
   uint64_t seed = 1234;  // weights and tokens
   double lr = 1e-4, clip = 1.0;
