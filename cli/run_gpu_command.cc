@@ -40,10 +40,6 @@ void ValidateGpuJob(const Job& job) {
   RequireOne("--ep", p.ep);
   RequireOne("--vpp", p.vpp);
   if (p.zero > 1) throw SpecError("--zero: the gpu backend runs zero 0 or 1, got " + std::to_string(p.zero));
-  if (job.micro_batches() != 1)
-    throw SpecError("--gbs: the gpu backend runs one micro-batch per step (gbs = mbs x dp = " +
-                    std::to_string(job.training.micro_batch * p.dp) + "), got " +
-                    std::to_string(job.training.global_batch));
   if (job.training.precision != Precision::kBf16Mixed)
     throw SpecError("--precision: the gpu backend runs bf16-mixed only");
   if (p.recompute != Recompute::kNone)
@@ -82,6 +78,7 @@ int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
   gpu::GpuTrainConfig c;
   c.model = job.model;
   c.micro_batch = static_cast<int>(job.training.micro_batch);
+  c.micro_batches = static_cast<int>(job.micro_batches());
   c.seq = static_cast<int>(job.training.seq);
   c.steps = f.steps;
   c.warmup = std::min(3, f.steps - 1);

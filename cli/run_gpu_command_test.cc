@@ -31,13 +31,14 @@ TEST(RunGpuCommand, AcceptsDataParallelAndZero1GptAndLlama) {
   EXPECT_NO_THROW(ValidateGpuJob(MakeJob([](JobFlags&) {})));
   EXPECT_NO_THROW(ValidateGpuJob(MakeJob([](JobFlags& f) { f.zero = 1; })));
   EXPECT_NO_THROW(ValidateGpuJob(MakeJob([](JobFlags& f) { f.model = "llama3-8b"; })));
+  // Gradient accumulation: gbs 16 = mbs 4 x dp 2 x 2 micro-batches.
+  EXPECT_NO_THROW(ValidateGpuJob(MakeJob([](JobFlags& f) { f.gbs = 16; })));
 }
 
 TEST(RunGpuCommand, RefusesWhatTheGpuBackendDoesNotRun) {
   ExpectRefused([](JobFlags& f) { f.tp = 2; f.gpus = 4; }, "--tp");
   ExpectRefused([](JobFlags& f) { f.pp = 2; f.gpus = 4; }, "--pp");
   ExpectRefused([](JobFlags& f) { f.zero = 2; }, "--zero");
-  ExpectRefused([](JobFlags& f) { f.gbs = 16; }, "--gbs");
   ExpectRefused([](JobFlags& f) { f.precision = "amp"; }, "--precision");
   ExpectRefused([](JobFlags& f) { f.recompute = "full"; }, "--recompute");
   ExpectRefused([](JobFlags& f) { f.attention = "unfused"; }, "--attention");

@@ -7,8 +7,8 @@
 
 namespace parallax::gpu {
 
-DataParallel::DataParallel(GptModel& model, NcclCommunicator& comm, bool zero1)
-    : model_(model), comm_(comm), zero1_(zero1) {
+DataParallel::DataParallel(GptModel& model, NcclCommunicator& comm, bool zero1, bool overlap)
+    : model_(model), comm_(comm), zero1_(zero1), overlap_(overlap) {
   if (zero1 && model.shard_elems() * comm.size() != model.padded_elems())
     throw std::invalid_argument("ZeRO-1 needs the model built with OptimizerShard{rank, world}");
   CUDA_CHECK(cudaStreamCreateWithFlags(&comm_stream_, cudaStreamNonBlocking));
@@ -19,15 +19,21 @@ DataParallel::DataParallel(GptModel& model, NcclCommunicator& comm, bool zero1)
     hooks.reduce_sumsq = [this](float* sumsq) {
       comm_.all_reduce_async(sumsq, 1, model_.stream());
     };
-  } else {
-    hooks.grads_ready = [this](size_t begin, size_t end) {
-      if (end <= begin) return;
-      CUDA_CHECK(cudaEventRecord(ready_, model_.stream()));
-      CUDA_CHECK(cudaStreamWaitEvent(comm_stream_, ready_, 0));
-      comm_.all_reduce_async(model_.grads() + begin, end - begin, comm_stream_);
-    };
   }
+  hooks.grads_ready = [this](size_t begin, size_t end) {
+    if (!overlap_ || !reduce_now_ || end <= begin) return;
+    CUDA_CHECK(cudaEventRecord(ready_, model_.stream()));
+    CUDA_CHECK(cudaStreamWaitEvent(comm_stream_, ready_, 0));
+    reduce_bucket(begin, end, comm_stream_);
+  };
   model_.set_hooks(hooks);
+}
+
+void DataParallel::reduce_bucket(size_t begin, size_t end, cudaStream_t stream) {
+  if (zero1_)
+    comm_.reduce_scatter_async(model_.grads() + begin, (end - begin) / comm_.size(), stream);
+  else
+    comm_.all_reduce_async(model_.grads() + begin, end - begin, stream);
 }
 
 DataParallel::~DataParallel() {
@@ -38,10 +44,8 @@ DataParallel::~DataParallel() {
 }
 
 void DataParallel::finish_gradients() {
-  if (zero1_) {
-    for (const GradBucket& b : model_.layout().buckets)
-      comm_.reduce_scatter_async(model_.grads() + b.begin, (b.end - b.begin) / comm_.size(),
-                                 model_.stream());
+  if (!overlap_) {
+    for (const GradBucket& b : model_.layout().buckets) reduce_bucket(b.begin, b.end, model_.stream());
     return;
   }
   CUDA_CHECK(cudaEventRecord(reduced_, comm_stream_));
@@ -52,7 +56,7 @@ void DataParallel::after_optimizer() {
   if (!zero1_) return;
   for (const GradBucket& b : model_.layout().buckets)
     comm_.all_gather_async(model_.weights() + b.begin, (b.end - b.begin) / comm_.size(),
-                           model_.stream());
+                           model_.stream());  // in place: part r sits at b.begin + r x count
 }
 
 }  // namespace parallax::gpu

@@ -89,4 +89,19 @@ GptLayout MakeGptLayout(const ModelSpec& m, size_t bucket_align) {
   return L;
 }
 
+std::vector<ShardPart> ShardOf(const GptLayout& layout, int rank, int world) {
+  if (world < 1 || rank < 0 || rank >= world)
+    throw std::invalid_argument("ShardOf: need 0 <= rank < world");
+  std::vector<ShardPart> parts;
+  size_t local = 0;
+  for (const GradBucket& b : layout.buckets) {
+    const size_t n = (b.end - b.begin) / world;
+    if (n * world != b.end - b.begin)
+      throw std::invalid_argument("ShardOf: bucket not divisible by world (layout's bucket_align)");
+    parts.push_back({b.begin + n * rank, local, n, b.decay});
+    local += n;
+  }
+  return parts;
+}
+
 }  // namespace parallax::gpu

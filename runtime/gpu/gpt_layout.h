@@ -52,6 +52,20 @@ struct GptLayout {
   int layer_bucket(int layer) const { return 1 + layer; }
 };
 
+// Rank `rank`'s part of one bucket under ZeRO-1 over `world` ranks: part r of
+// every bucket (what a per-bucket in-place reduce-scatter leaves on rank r).
+struct ShardPart {
+  size_t begin;  // in the whole buffers (weights, grads)
+  size_t local;  // in this rank's master, m and v
+  size_t n;
+  bool decay;
+};
+
+// One part per bucket, in bucket order; the parts are contiguous in `local`
+// and together hold total_elems / world elements. The layout must have been
+// made with a bucket_align that is a multiple of world x 128.
+std::vector<ShardPart> ShardOf(const GptLayout& layout, int rank, int world);
+
 // Throws std::invalid_argument when the model breaks a rule of this runtime
 // (MoE, dropout, head_dim not 64/128, widths not multiples of 8, heads not a
 // multiple of kv_heads). bucket_align: a positive multiple of 128.

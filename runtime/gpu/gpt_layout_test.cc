@@ -8,6 +8,7 @@
 
 #include "core/model_io.h"
 #include "gtest/gtest.h"
+#include "runtime/gpu/gpu_test_models.h"
 
 namespace parallax::gpu {
 namespace {
@@ -65,6 +66,31 @@ TEST(GptLayout, BucketsTileTheBuffersAtTheAlignmentAndHoldEachLayersMatrices) {
     }
   }
   EXPECT_THROW(MakeGptLayout(ResolveModel("gpt2-124m"), 100), std::invalid_argument);
+}
+
+TEST(GptLayout, Zero1ShardsTileEveryBucketOnceAcrossRanks) {
+  for (const ModelSpec& m : {testing::TinyGpt(), testing::TinyLlama()}) {
+    for (int world : {1, 2, 3, 4}) {
+      const GptLayout L = MakeGptLayout(m, size_t(world) * 128);
+      std::vector<int> owner(L.total_elems, -1);
+      for (int r = 0; r < world; ++r) {
+        size_t local = 0;
+        for (const ShardPart& p : ShardOf(L, r, world)) {
+          EXPECT_EQ(p.local, local);
+          EXPECT_EQ(p.decay, p.begin + p.n <= L.decay_elems);
+          for (size_t i = p.begin; i < p.begin + p.n; ++i) {
+            EXPECT_EQ(owner[i], -1) << "element " << i << " owned twice";
+            owner[i] = r;
+          }
+          local += p.n;
+        }
+        EXPECT_EQ(local * world, L.total_elems);
+      }
+      EXPECT_EQ(std::count(owner.begin(), owner.end(), -1), 0) << world;
+    }
+  }
+  // Buckets aligned to 128 only: a layer of gpt2-124m is 55296 x 128 elements.
+  EXPECT_THROW(ShardOf(MakeGptLayout(ResolveModel("gpt2-124m")), 0, 7), std::invalid_argument);
 }
 
 TEST(GptLayout, RejectsModelsThisRuntimeDoesNotBuild) {

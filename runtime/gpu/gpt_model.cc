@@ -24,13 +24,15 @@ using bf16 = __nv_bfloat16;
 }  // namespace
 
 GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
-                   DeviceArena& arena, cudaStream_t stream, OptimizerShard shard)
+                   DeviceArena& arena, cudaStream_t stream, OptimizerShard shard,
+                   bool keep_norms)
     : m_(m),
       layout_(MakeGptLayout(m, size_t(std::max(shard.world, 1)) * 128)),
       mbs_(micro_batch),
       seq_(seq),
       rows_(micro_batch * seq),
       shard_(shard),
+      keep_norms_(keep_norms),
       stream_(stream),
       profile_(stream) {
   if (micro_batch <= 0 || seq <= 0 || seq > m.max_seq)
@@ -38,11 +40,8 @@ GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
   if (shard.world < 1 || shard.rank < 0 || shard.rank >= shard.world)
     throw std::invalid_argument("gpu runtime: bad optimizer shard");
   padded_ = layout_.total_elems;
-  shard_n_ = 0;
-  for (const GradBucket& b : layout_.buckets) {
-    shard_offset_.push_back(shard_n_);
-    shard_n_ += (b.end - b.begin) / shard.world;
-  }
+  shard_parts_ = ShardOf(layout_, shard.rank, shard.world);
+  shard_n_ = padded_ / shard.world;
   const bool layernorm = m.norm == Norm::kLayerNorm;
   const size_t P = padded_, S = shard_n_, T = rows_, h = m.hidden, f = m.ffn_hidden;
   const size_t q = m.q_width(), qkv = q + 2 * m.kv_width();
@@ -53,17 +52,21 @@ GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
   adam_m_ = arena.allocate_n<float>("adam m fp32", S);
   adam_v_ = arena.allocate_n<float>("adam v fp32", S);
   auto stats = [&](bool needed) { return needed ? arena.allocate_n<float>("act norm stats", T) : nullptr; };
+  bf16* norm_scratch = keep_norms ? nullptr : arena.allocate_n<bf16>("norm recompute", T * h);
+  auto norm_out = [&] {
+    return keep_norms ? arena.allocate_n<bf16>("act norm out", T * h) : norm_scratch;
+  };
   acts_.resize(m.num_layers);
   for (auto& a : acts_) {
     a.x = arena.allocate_n<bf16>("act residual", T * h);
-    a.n1 = arena.allocate_n<bf16>("act norm out", T * h);
+    a.n1 = norm_out();
     a.mean1 = stats(layernorm);
     a.rstd1 = stats(true);
     a.qkv = arena.allocate_n<bf16>("act qkv", T * qkv);
     a.attn = arena.allocate_n<bf16>("act attn out", T * q);
     a.lse = arena.allocate_n<float>("act attn lse", size_t(mbs_) * m.heads * seq);
     a.mid = arena.allocate_n<bf16>("act residual", T * h);
-    a.n2 = arena.allocate_n<bf16>("act norm out", T * h);
+    a.n2 = norm_out();
     a.mean2 = stats(layernorm);
     a.rstd2 = stats(true);
     a.up = arena.allocate_n<bf16>("act mlp up", T * up);
@@ -74,6 +77,7 @@ GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
   rstdf_ = stats(true);
   logits_ = arena.allocate_n<bf16>("logits", T * m.vocab);
   losses_ = arena.allocate_n<float>("losses", T);
+  mb_losses_ = arena.allocate_n<float>("losses", T);
   dres_ = arena.allocate_n<bf16>("bwd scratch", T * h);
   dtmp_ = arena.allocate_n<bf16>("bwd scratch", T * std::max(h, q));
   dn_ = arena.allocate_n<bf16>("bwd scratch", T * h);
@@ -92,12 +96,9 @@ GptModel::GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed,
 }
 
 void GptModel::copy_master_shard(const float* full) {
-  for (size_t i = 0; i < layout_.buckets.size(); ++i) {
-    const GradBucket& b = layout_.buckets[i];
-    const size_t part = (b.end - b.begin) / shard_.world;
-    CUDA_CHECK(cudaMemcpyAsync(master_ + shard_offset_[i], full + b.begin + part * shard_.rank,
-                               part * sizeof(float), cudaMemcpyDeviceToDevice, stream_));
-  }
+  for (const ShardPart& p : shard_parts_)
+    CUDA_CHECK(cudaMemcpyAsync(master_ + p.local, full + p.begin, p.n * sizeof(float),
+                               cudaMemcpyDeviceToDevice, stream_));
 }
 
 // The whole fp32 model is made in the gradient buffer (free before the first
@@ -232,7 +233,10 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
   norm_forward(x_final_, L.final_norm_w, L.final_norm_b, nf_, meanf_, rstdf_);
   gemm(nf_, false, W(L.lm_head), true, logits_, GemmOut::kBf16, T, V, h, 0.0f);
   profile_.mark("gemm fwd lm head");
-  softmax_cross_entropy(logits_, targets, T, V, loss_scale / T, losses_, stream_);
+  softmax_cross_entropy(logits_, targets, T, V, loss_scale / T, accumulate ? mb_losses_ : losses_,
+                        stream_);
+  if (accumulate) add_f32(losses_, mb_losses_, T, losses_, stream_);
+  loss_micro_batches_ = accumulate ? loss_micro_batches_ + 1 : 1;
   profile_.mark("cross entropy");
 
   // ---- backward (logits_ now holds dlogits) ----
@@ -257,6 +261,7 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
     else
       gelu_backward(dact_, a.up, size_t(T) * f, dup_, stream_);
     profile_.mark("activation bwd");
+    if (!keep_norms_) norm_forward(a.mid, o.norm2_w, o.norm2_b, a.n2, a.mean2, a.rstd2);
     gemm(dup_, true, a.n2, false, G(o.w_up), GemmOut::kFp32, up, h, T, wbeta);
     profile_.mark("gemm bwd up");
     if (o.b_up >= 0) bias_grad(dup_, T, up, G(o.b_up), stream_);
@@ -285,6 +290,7 @@ void GptModel::forward_backward(const int32_t* tokens, const int32_t* targets, f
       int64_t w, b;
       int width;
     } proj[3] = {{dQ, o.wq, o.bq, q}, {dK, o.wk, o.bk, kv}, {dV, o.wv, o.bv, kv}};
+    if (!keep_norms_) norm_forward(a.x, o.norm1_w, o.norm1_b, a.n1, a.mean1, a.rstd1);
     for (int j = 0; j < 3; ++j) {
       gemm(proj[j].dy, true, a.n1, false, G(proj[j].w), GemmOut::kFp32, proj[j].width, h, T, wbeta);
       profile_.mark("gemm bwd qkv");
@@ -312,19 +318,17 @@ float GptModel::loss() {
   CUDA_CHECK(cudaStreamSynchronize(stream_));
   double sum = 0;
   for (float x : host) sum += x;
-  return float(sum / rows_);
+  return float(sum / (double(rows_) * std::max(loss_micro_batches_, 1)));
 }
 
 void GptModel::optimizer_step(const AdamWConfig& cfg, float max_norm, int step) {
   // This rank's part of every bucket; a bucket is all decay or all no-decay.
   std::vector<AdamWTensor> decay, no_decay;
-  for (size_t i = 0; i < layout_.buckets.size(); ++i) {
-    const GradBucket& bk = layout_.buckets[i];
-    const size_t part = (bk.end - bk.begin) / shard_.world;
-    const size_t at = bk.begin + part * shard_.rank, loc = shard_offset_[i];
-    if (!part) continue;
-    (bk.decay ? decay : no_decay)
-        .push_back(AdamWTensor{master_ + loc, grads_ + at, adam_m_ + loc, adam_v_ + loc, w_ + at, part});
+  for (const ShardPart& p : shard_parts_) {
+    if (!p.n) continue;
+    (p.decay ? decay : no_decay)
+        .push_back(AdamWTensor{master_ + p.local, grads_ + p.begin, adam_m_ + p.local,
+                               adam_v_ + p.local, w_ + p.begin, p.n});
   }
   std::vector<AdamWTensor> all = decay;
   all.insert(all.end(), no_decay.begin(), no_decay.end());

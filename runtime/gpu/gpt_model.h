@@ -8,9 +8,11 @@
 // GEMMs go through cuBLASLt (kernels/gemm.h) with the bias in its epilogue; the
 // residual add is the GEMM's beta = 1 onto a copy of the stream. Every buffer is
 // taken from the DeviceArena in the constructor: a step allocates nothing.
-// Saved per layer: norm inputs, outputs and statistics, q/k/v (after RoPE),
-// attention out and LSE, the MLP up-projection (GELU / SwiGLU is recomputed in
-// backward). All work goes to `stream`.
+// Saved per layer: norm inputs and statistics, q/k/v (after RoPE), attention
+// out and LSE, the MLP up-projection. Backward recomputes GELU / SwiGLU and, by
+// default, the norm outputs (one norm forward each, from the saved input: 2 x
+// tokens x hidden bf16 per layer less memory); keep_norms saves them instead.
+// All work goes to `stream`.
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -55,7 +57,7 @@ class GptModel {
   // world x 128 and master weights, m and v hold only this rank's 1/world of
   // each bucket (ZeRO-1); weights and gradients stay whole.
   GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed, DeviceArena& arena,
-           cudaStream_t stream, OptimizerShard shard = {});
+           cudaStream_t stream, OptimizerShard shard = {}, bool keep_norms = false);
   void set_hooks(DataParallelHooks hooks) { hooks_ = std::move(hooks); }
   // Replaces the weights with `full` (fp32, host, padded_elems() or
   // layout().total_elems long, this layout): master shard and bf16 copy.
@@ -66,7 +68,8 @@ class GptModel {
   // gradients, true adds to them. Enqueued only; loss() reads the result.
   void forward_backward(const int32_t* tokens, const int32_t* targets, float loss_scale,
                         bool accumulate);
-  // Mean loss of the last forward_backward (synchronizes the stream).
+  // Mean loss over the micro-batches since the last accumulate = false
+  // forward_backward (synchronizes the stream).
   float loss();
 
   // Global-norm clipping (max_norm <= 0: none) and AdamW on fp32 master
@@ -86,10 +89,12 @@ class GptModel {
   int tokens_per_micro_batch() const { return rows_; }
   size_t padded_elems() const { return padded_; }  // length of weights() and grads()
   size_t shard_elems() const { return shard_n_; }  // length of master() (and m, v)
+  const std::vector<ShardPart>& shard_parts() const { return shard_parts_; }
 
  private:
   struct LayerActs {
     __nv_bfloat16 *x, *n1, *qkv, *attn, *mid, *n2, *up;  // qkv: [q | k | v] planes
+    // n1, n2: the saved norm outputs, or the shared recompute buffer.
     float *mean1, *rstd1, *lse, *mean2, *rstd2;            // mean: LayerNorm only
   };
   void gemm(const __nv_bfloat16* a, bool ta, const __nv_bfloat16* b, bool tb, void* c, GemmOut ct,
@@ -109,8 +114,9 @@ class GptModel {
   GptLayout layout_;
   int mbs_, seq_, rows_;
   OptimizerShard shard_;
+  bool keep_norms_;
   size_t padded_, shard_n_;
-  std::vector<size_t> shard_offset_;  // per bucket: where its part starts in master, m, v
+  std::vector<ShardPart> shard_parts_;  // this rank's part of each bucket
   DataParallelHooks hooks_;
   cudaStream_t stream_;
   StreamProfile profile_;
@@ -121,7 +127,8 @@ class GptModel {
   // Activations.
   std::vector<LayerActs> acts_;
   __nv_bfloat16 *x_final_, *nf_, *logits_;
-  float *meanf_, *rstdf_, *losses_;
+  float *meanf_, *rstdf_, *losses_, *mb_losses_;  // losses_: summed over micro-batches
+  int loss_micro_batches_ = 0;
   // Backward scratch (dup_ is act_ for GELU).
   __nv_bfloat16 *dres_, *dtmp_, *dn_, *dqkv_, *act_, *dact_, *dup_;
   void* attn_ws_;

@@ -51,10 +51,11 @@ struct Fixture {
   cudaStream_t stream = nullptr;
   std::unique_ptr<GptModel> model;
   int32_t *tokens, *targets;
-  explicit Fixture(int b, ModelSpec spec = TinyGpt(), uint64_t seed = 7)
+  explicit Fixture(int b, ModelSpec spec = TinyGpt(), uint64_t seed = 7, bool keep_norms = false)
       : m(std::move(spec)), batch(b) {
     CUDA_CHECK(cudaStreamCreate(&stream));
-    model = std::make_unique<GptModel>(m, batch, seq, seed, arena, stream);
+    model = std::make_unique<GptModel>(m, batch, seq, seed, arena, stream, OptimizerShard{},
+                                       keep_norms);
     tokens = arena.allocate_n<int32_t>("data", size_t(batch) * seq);
     targets = arena.allocate_n<int32_t>("data", size_t(batch) * seq);
   }
@@ -180,18 +181,39 @@ TEST(GptModel, TwoHalfMicroBatchesAccumulateToTheFullBatch) {
   const size_t P = full.model->layout().total_elems;
   const auto g_full = Download(full.model->grads(), P);
 
-  float half_loss = 0;
   for (int mb = 0; mb < 2; ++mb) {
     half.upload({tok.begin() + mb * hn, tok.begin() + (mb + 1) * hn},
                 {tgt.begin() + mb * hn, tgt.begin() + (mb + 1) * hn});
     half.model->forward_backward(half.tokens, half.targets, 0.5f, mb > 0);
-    half_loss += 0.5f * half.model->loss();
   }
+  const float half_loss = half.model->loss();  // the mean over both micro-batches
   const auto g_half = Download(half.model->grads(), P);
   EXPECT_NEAR(half_loss, full_loss, 1e-4 * full_loss);
   const double err = rel_error(g_half, g_full);
   std::printf("accumulated vs full-batch grads rel error %.2e\n", err);
   EXPECT_LT(err, 1e-2);
+}
+
+TEST(GptModel, RecomputedNormsGiveTheGradientsOfKeptNorms) {
+  SKIP_WITHOUT_GPU();
+  for (const ModelSpec& m : {TinyGpt(), TinyLlama()}) {
+    Fixture recompute(2, m, 7, false), keep(2, m, 7, true);
+    const size_t n = size_t(keep.batch) * keep.seq, P = keep.model->layout().total_elems;
+    // Two norm outputs per layer kept, against one shared recompute buffer.
+    EXPECT_EQ(keep.arena.allocated_bytes() - recompute.arena.allocated_bytes(),
+              (2 * m.num_layers - 1) * n * m.hidden * sizeof(__nv_bfloat16));
+    const auto tok = RandomTokens(n, m.vocab, 9), tgt = RandomTokens(n, m.vocab, 10);
+    for (Fixture* fx : {&recompute, &keep}) {
+      fx->upload(tok, tgt);
+      fx->model->forward_backward(fx->tokens, fx->targets, 1.0f, false);
+    }
+    EXPECT_EQ(recompute.model->loss(), keep.model->loss()) << m.name;
+    // Equal but for the order of atomic adds (bias and embedding gradients).
+    const double err =
+        rel_error(Download(recompute.model->grads(), P), Download(keep.model->grads(), P));
+    std::printf("%s: recomputed vs kept norms grads rel error %.2e\n", m.name.c_str(), err);
+    EXPECT_LT(err, 1e-5) << m.name;
+  }
 }
 
 TEST(GptModel, AdamWStepMatchesCpuClipAndAdamW) {

@@ -27,6 +27,7 @@ constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& nccl_id_path) {
   const int mbs = c.micro_batch, steps = c.steps, warmup = c.warmup, dp = c.dp;
+  const int M = c.micro_batches;
   const bool zero1 = c.zero1, profile = c.profile;
   const uint64_t seed = c.seed;
   CUDA_CHECK(cudaSetDevice(rank));
@@ -36,24 +37,26 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
   const ModelSpec& m = c.model;
   const int seq = c.seq ? c.seq : int(m.max_seq);
   if (steps < 1) throw std::invalid_argument("steps must be >= 1");
+  if (M < 1) throw std::invalid_argument("micro_batches must be >= 1");
   cudaStream_t stream;
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   DeviceArena arena;
   GptModel model(m, mbs, seq, seed, arena, stream,
-                 zero1 ? OptimizerShard{rank, dp} : OptimizerShard{});
+                 zero1 ? OptimizerShard{rank, dp} : OptimizerShard{}, c.keep_norms);
   std::unique_ptr<DataParallel> data_parallel;
-  if (comm) data_parallel = std::make_unique<DataParallel>(model, *comm, zero1);
+  if (comm) data_parallel = std::make_unique<DataParallel>(model, *comm, zero1, c.overlap);
   const int rows = mbs * seq;
+  const size_t rank_rows = size_t(rows) * M;  // tokens per rank and step
   // The global batch's token stream; this rank reads its slice.
-  std::vector<int32_t> host_tokens(size_t(rows) * dp + 1);
+  std::vector<int32_t> host_tokens(rank_rows * dp + 1);
   std::mt19937 rng{static_cast<uint32_t>(seed)};
   std::uniform_int_distribution<int32_t> pick(0, int32_t(m.vocab) - 1);
   for (auto& t : host_tokens) t = pick(rng);
-  int32_t* tokens = arena.allocate_n<int32_t>("data", rows);
-  int32_t* targets = arena.allocate_n<int32_t>("data", rows);
-  const int32_t* mine = host_tokens.data() + size_t(rows) * rank;
-  CUDA_CHECK(cudaMemcpy(tokens, mine, rows * 4, cudaMemcpyHostToDevice));
-  CUDA_CHECK(cudaMemcpy(targets, mine + 1, rows * 4, cudaMemcpyHostToDevice));
+  int32_t* tokens = arena.allocate_n<int32_t>("data", rank_rows);
+  int32_t* targets = arena.allocate_n<int32_t>("data", rank_rows);
+  const int32_t* mine = host_tokens.data() + rank_rows * rank;
+  CUDA_CHECK(cudaMemcpy(tokens, mine, rank_rows * 4, cudaMemcpyHostToDevice));
+  CUDA_CHECK(cudaMemcpy(targets, mine + 1, rank_rows * 4, cudaMemcpyHostToDevice));
   float* loss_buf = arena.allocate_n<float>("loss all-reduce", 1);
 
   const double flops_per_token = CountFlops(m, seq).model_per_token();
@@ -62,9 +65,11 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
   AdamWConfig opt;
   opt.lr = float(c.lr);
   if (rank == 0 && c.print_steps)
-    std::printf("model %s: %.3fB params, %d x %lld, mbs %d, seq %d, dp %d%s, %.1f GiB in the arena\n",
-                m.name.c_str(), model.layout().param_count / 1e9, m.num_layers,
-                (long long)m.hidden, mbs, seq, dp, zero1 ? " (ZeRO-1)" : "",
+    std::printf(
+        "model %s: %.3fB params, %d x %lld, mbs %d x %d micro-batches, seq %d, dp %d%s, %.1f GiB "
+        "in the arena\n",
+        m.name.c_str(), model.layout().param_count / 1e9, m.num_layers, (long long)m.hidden, mbs,
+        M, seq, dp, zero1 ? " (ZeRO-1)" : "",
                 arena.allocated_bytes() / kGiB);
   std::vector<double> step_ms;
   std::vector<float> losses;
@@ -77,7 +82,11 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
     model.profile().begin();
     if (rank == c.fail_rank && step == c.fail_step)
       throw std::runtime_error("injected failure at step " + std::to_string(step));
-    model.forward_backward(tokens, targets, 1.0f / dp, /*accumulate=*/false);
+    for (int mb = 0; mb < M; ++mb) {
+      if (data_parallel) data_parallel->begin_micro_batch(mb + 1 == M);
+      model.forward_backward(tokens + size_t(rows) * mb, targets + size_t(rows) * mb,
+                             1.0f / (dp * M), /*accumulate=*/mb > 0);
+    }
     if (data_parallel) data_parallel->finish_gradients();
     model.optimizer_step(opt, float(c.clip), step);
     if (data_parallel) data_parallel->after_optimizer();
@@ -95,7 +104,7 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
     const float gnorm = model.grad_norm();
     peak_device = std::max(peak_device, device_used_bytes());
     step_ms.push_back(ms);
-    const double tok_s = double(rows) * dp / (ms / 1e3);  // global
+    const double tok_s = double(rank_rows) * dp / (ms / 1e3);  // global
     losses.push_back(last_loss);
     if (rank == 0 && c.print_steps)
       std::printf(
@@ -109,14 +118,17 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
   std::vector<double> tail(step_ms.begin() + std::min<int>(warmup, steps - 1), step_ms.end());
   std::sort(tail.begin(), tail.end());
   const double median_ms = tail[tail.size() / 2];
-  const double tok_s = double(rows) / (median_ms / 1e3);  // per GPU
+  const double tok_s = double(rank_rows) / (median_ms / 1e3);  // per GPU
   nlohmann::json j = {
       {"model", m.name},
       {"rank", rank},
       {"dp", dp},
       {"zero1", zero1},
+      {"keep_norms", c.keep_norms},
+      {"overlap", c.overlap},
       {"params", model.layout().param_count},
       {"mbs", mbs},
+      {"micro_batches", M},
       {"seq", seq},
       {"steps", steps},
       {"median_step_ms", median_ms},

@@ -18,11 +18,14 @@ namespace parallax::gpu {
 struct GpuTrainConfig {
   ModelSpec model;
   int micro_batch = 4;
+  int micro_batches = 1;  // gradient accumulation: micro-batches per step and rank
   int seq = 0;  // 0: model.max_seq
   int steps = 20;
   int warmup = 3;  // steps left out of the median
   int dp = 1;
   bool zero1 = false;
+  bool overlap = true;  // DP all-reduce / ZeRO-1 reduce-scatter per bucket during backward
+  bool keep_norms = false;  // save norm outputs instead of recomputing them in backward
   uint64_t seed = 1234;  // weights and tokens
   double lr = 1e-4, clip = 1.0;
   double peak_flops_per_s = 989e12;  // H100/H200 dense bf16, for MFU

@@ -60,6 +60,11 @@ __global__ void add_kernel(const bf16* a, const bf16* b, size_t n8, bf16* out) {
   reinterpret_cast<uint4*>(out)[i] = ro;
 }
 
+__global__ void add_f32_kernel(const float* a, const float* b, size_t n, float* out) {
+  const size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = a[i] + b[i];
+}
+
 __global__ void fill_normal_kernel(float* p, size_t n, float stddev, uint64_t seed,
                                    uint64_t param_id) {
   for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
@@ -85,6 +90,12 @@ void add_bf16(const bf16* a, const bf16* b, size_t n, bf16* out, cudaStream_t st
   const size_t n8 = n / 8;
   if (n8 == 0) return;
   add_kernel<<<unsigned((n8 + 255) / 256), 256, 0, stream>>>(a, b, n8, out);
+  CUDA_CHECK_LAUNCH();
+}
+
+void add_f32(const float* a, const float* b, size_t n, float* out, cudaStream_t stream) {
+  if (!n) return;
+  add_f32_kernel<<<unsigned((n + 255) / 256), 256, 0, stream>>>(a, b, n, out);
   CUDA_CHECK_LAUNCH();
 }
 

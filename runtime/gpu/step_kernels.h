@@ -1,10 +1,11 @@
 // Small GPU kernels the training step needs beside kernels/: the bias gradient
-// (column sums of dy added into fp32), the bf16 residual-gradient add, and
+// (column sums of dy added into fp32), the bf16 residual-gradient add, an fp32
+// add (per-token losses summed over micro-batches), and
 // seeded parameter init. Init is runtime/hash.h's HashNormalOf, the CPU
 // backend's formula, so a tensor's values depend only on (seed, global
 // parameter id, index): the same on every GPU, every run and the CPU backend,
 // with no host RNG over 1e9 elements.
-// cols (bias_grad) and n (add) must be multiples of 8 (16-byte vectors).
+// cols (bias_grad) and n (add_bf16) must be multiples of 8 (16-byte vectors).
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -20,6 +21,7 @@ void bias_grad(const __nv_bfloat16* dy, int rows, int cols, float* dbias, cudaSt
 // out = a + b (out may alias a or b).
 void add_bf16(const __nv_bfloat16* a, const __nv_bfloat16* b, size_t n, __nv_bfloat16* out,
               cudaStream_t stream);
+void add_f32(const float* a, const float* b, size_t n, float* out, cudaStream_t stream);
 
 // p[i] = stddev * HashNormalOf(seed, param_id, i).
 void fill_normal(float* p, size_t n, float stddev, uint64_t seed, uint64_t param_id,

@@ -4,8 +4,10 @@
 // With --dp N: one process per local GPU, NCCL data parallelism with the
 // gradient all-reduce overlapped with backward, or ZeRO-1 with --zero1; the
 // global batch is N x mbs sequences of the same token stream a single GPU with
-// --mbs N x mbs would see.
-//   train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 [--dp 2 [--zero1]] [--json F]
+// --mbs N x mbs would see. --micro-batches M accumulates M micro-batches per
+// step; the data-parallel reduction runs once, during the last backward.
+//   train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 [--dp 2 [--zero1] [--no-overlap]]
+//             [--micro-batches M] [--keep-norms] [--json F]
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -26,6 +28,9 @@ int Main(int argc, char** argv) {
   double peak_tflops = 989.0;
   app.add_option("--model", model_name, "preset name or model JSON");
   app.add_option("--mbs", c.micro_batch, "micro-batch size (sequences per GPU)");
+  app.add_option("--micro-batches", c.micro_batches,
+                 "micro-batches per step and rank (gradient accumulation)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--seq", c.seq, "sequence length (default: the model's max_seq)");
   app.add_option("--steps", c.steps, "training steps");
   app.add_option("--warmup", c.warmup, "steps left out of the median");
@@ -38,10 +43,16 @@ int Main(int argc, char** argv) {
   app.add_option("--dp", c.dp, "data-parallel ranks, one process per local GPU")
       ->check(CLI::PositiveNumber);
   app.add_flag("--zero1", c.zero1, "shard AdamW states over the dp ranks (ZeRO-1)");
+  bool no_overlap = false;
+  app.add_flag("--no-overlap", no_overlap,
+               "reduce gradients after backward instead of per bucket during it (comparison)");
+  app.add_flag("--keep-norms", c.keep_norms,
+               "save the norm outputs for backward instead of recomputing them");
   app.add_option("--fail-rank", c.fail_rank, "test: this rank throws at --fail-step");
   app.add_option("--fail-step", c.fail_step, "test: step at which --fail-rank throws");
   CLI11_PARSE(app, argc, argv);
   c.model = ResolveModel(model_name);
+  c.overlap = !no_overlap;
   c.peak_flops_per_s = peak_tflops * 1e12;
   std::vector<nlohmann::json> summaries;
   const int rc = RunGpuTraining(c, &summaries);
