@@ -5,7 +5,9 @@
 // gradient all-reduce overlapped with backward, or ZeRO-1 with --zero1; the
 // global batch is N x mbs sequences of the same token stream a single GPU with
 // --mbs N x mbs would see.
-//   train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 [--dp 2 [--zero1]] [--json F]
+// Under mpirun / srun / torchrun each process is one rank (pass --dp = the
+// number of processes; rank_launch.h says how they find each other).
+//   train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 [--dp 2 [--zero1]] [--json F] [--trace F]
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -13,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/errors.h"
 #include "core/model_io.h"
 #include "runtime/gpu/gpu_train.h"
 
@@ -34,8 +37,9 @@ int Main(int argc, char** argv) {
   app.add_option("--clip", c.clip, "global gradient-norm clip (0: none)");
   app.add_option("--peak-tflops", peak_tflops, "dense bf16 peak of the card for MFU");
   app.add_option("--json", json_path, "write the summaries (a JSON list, one per rank) here");
+  app.add_option("--trace", c.trace_path, "Chrome trace of the steps after warm-up (per op and per NCCL collective)");
   app.add_flag("--profile", c.profile, "time each op kind with CUDA events (steps after warm-up)");
-  app.add_option("--dp", c.dp, "data-parallel ranks, one process per local GPU")
+  app.add_option("--dp", c.dp, "data-parallel ranks: one process per local GPU, or the mpirun/srun/torchrun processes")
       ->check(CLI::PositiveNumber);
   app.add_flag("--zero1", c.zero1, "shard AdamW states over the dp ranks (ZeRO-1)");
   app.add_option("--fail-rank", c.fail_rank, "test: this rank throws at --fail-step");
@@ -56,6 +60,9 @@ int Main(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return parallax::gpu::Main(argc, argv);
+  } catch (const parallax::SpecError& e) {  // bad input: flags or launcher variables
+    std::fprintf(stderr, "train_gpu: error: %s\n", e.what());
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_gpu: %s\n", e.what());
     return 1;
