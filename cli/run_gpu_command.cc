@@ -16,6 +16,7 @@
 #include "core/errors.h"
 #include "runtime/gpu/gpt_layout.h"
 #include "runtime/gpu/gpu_train.h"
+#include "runtime/gpu/rank_env.h"
 
 namespace parallax {
 namespace {
@@ -78,8 +79,7 @@ int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
   std::vector<nlohmann::json> ranks;
   const int rc = gpu::RunGpuTraining(c, &ranks);
   if (rc != 0 || ranks.empty()) return rc ? rc : 1;
-  // Under mpirun & co. only rank 0 reports (every process has its own summary).
-  if (ranks[0]["rank"].get<int>() != 0) return 0;
+  if (gpu::ReadRankEnv().rank != 0) return 0;  // under mpirun & co. rank 0 reports for all
   const nlohmann::json& r0 = ranks[0];
   const double step_time_s = r0["median_step_ms"].get<double>() / 1e3;
   const double tokens_per_s = r0["tokens_per_s_per_gpu"].get<double>() * c.dp;

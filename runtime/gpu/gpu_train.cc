@@ -19,6 +19,7 @@
 #include "runtime/gpu/gpt_model.h"
 #include "runtime/gpu/local_gpus.h"
 #include "runtime/gpu/nccl_communicator.h"
+#include "runtime/gpu/rank_gather.h"
 #include "runtime/gpu/rank_launch.h"
 #include "runtime/gpu/span_trace.h"
 
@@ -157,12 +158,20 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, const RankPlacement& place) {
     j["profile_ms_per_step"] = breakdown;
   }
   if (trace) j["trace_spans"] = SpansToJson(spans);  // [trace hook]
+  if (place.external && dp > 1) {  // [launch hook] every launched rank's summary to every rank
+    nlohmann::json all = nlohmann::json::array();
+    for (const std::string& r : AllGatherStrings(dp, j.dump(), [&](const float* in, float* out, size_t n) {
+           comm->all_gather_host(in, out, n);
+         }))
+      all.push_back(nlohmann::json::parse(r));
+    return all;
+  }
   return j;
 }
 
 // [trace hook] Moves the ranks' spans out of their summaries into one trace
-// file; a rank started by mpirun & co. has only its own (rank r > 0: PATH.rank<r>).
-void WriteTrace(const GpuTrainConfig& c, std::vector<nlohmann::json>* summaries) {
+// file, written by rank 0 (launched ranks each hold every rank's summary).
+void WriteTrace(const GpuTrainConfig& c, std::vector<nlohmann::json>* summaries, bool write) {
   std::vector<RankSpans> ranks;
   size_t count = 0;
   for (nlohmann::json& s : *summaries) {
@@ -170,8 +179,8 @@ void WriteTrace(const GpuTrainConfig& c, std::vector<nlohmann::json>* summaries)
     count += ranks.back().spans.size();
     s.erase("trace_spans");
   }
-  std::string path = c.trace_path;
-  if (ranks.size() == 1 && ranks[0].rank != 0) path += ".rank" + std::to_string(ranks[0].rank);
+  if (!write) return;
+  const std::string& path = c.trace_path;
   WriteSpanTrace(std::move(ranks), path,
                  {{"model", c.model.name}, {"dp", c.dp}, {"zero1", c.zero1},
                   {"note", "measured: CUDA events per op (compute) and per NCCL collective (data-parallel), "
@@ -189,9 +198,13 @@ int RunGpuTraining(const GpuTrainConfig& c, std::vector<nlohmann::json>* summari
   std::vector<std::string> results;
   const int rc = RunRanks(c.dp, CountLocalGpus(), ReadRankEnv(),
                           [&](const RankPlacement& p) { return TrainRank(c, p).dump(); }, &results);
-  for (const std::string& r : results) summaries->push_back(nlohmann::json::parse(r));
+  for (const std::string& r : results) {  // a launched rank returns every rank's summary
+    nlohmann::json parsed = nlohmann::json::parse(r);
+    if (!parsed.is_array()) parsed = nlohmann::json::array({parsed});
+    for (nlohmann::json& one : parsed) summaries->push_back(std::move(one));
+  }
   // [end launch hook]
-  if (rc == 0 && !c.trace_path.empty()) WriteTrace(c, summaries);  // [trace hook]
+  if (rc == 0 && !c.trace_path.empty()) WriteTrace(c, summaries, ReadRankEnv().rank == 0);  // [trace hook]
   return rc;
 }
 

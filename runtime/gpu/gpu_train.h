@@ -31,13 +31,14 @@ struct GpuTrainConfig {
   bool profile = false;              // per-op CUDA-event breakdown after warm-up
   bool print_steps = true;           // rank 0's step lines on stdout
   int fail_rank = -1, fail_step = 0;  // tests: that rank throws at that step
-  // Chrome trace of the steps after warm-up (span_trace.h), "" for none; a rank
-  // started by mpirun / srun / torchrun writes its own (rank r > 0: PATH.rank<r>).
+  // Chrome trace of the steps after warm-up (span_trace.h), "" for none; every
+  // rank's spans, written by rank 0 (under mpirun & co. too).
   std::string trace_path;
 };
 
 // Returns 0 when every rank finished; *summaries gets one JSON per rank (rank
-// order; empty on failure). A failing rank is named on stderr and stops all.
+// order; empty on failure), in every process also under mpirun / srun /
+// torchrun (gathered over NCCL). A failing rank is named on stderr and stops all.
 int RunGpuTraining(const GpuTrainConfig& config, std::vector<nlohmann::json>* summaries);
 
 }  // namespace parallax::gpu

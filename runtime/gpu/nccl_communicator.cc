@@ -110,6 +110,16 @@ void NcclCommunicator::all_gather(const float* in, float* out, size_t count) {
   CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 
+void NcclCommunicator::all_gather_host(const float* in, float* out, size_t count) {
+  float* staged = nullptr;  // [count of this rank | size_ * count gathered]
+  CUDA_CHECK(cudaMallocAsync(reinterpret_cast<void**>(&staged), sizeof(float) * count * (size_ + 1), stream_));
+  CUDA_CHECK(cudaMemcpyAsync(staged, in, sizeof(float) * count, cudaMemcpyHostToDevice, stream_));
+  NCCL_CHECK(ncclAllGather(staged, staged + count, count, ncclFloat32, C(comm_), stream_));
+  CUDA_CHECK(cudaMemcpyAsync(out, staged + count, sizeof(float) * count * size_, cudaMemcpyDeviceToHost, stream_));
+  CUDA_CHECK(cudaFreeAsync(staged, stream_));
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
+
 void NcclCommunicator::send(const float* buf, size_t count, int peer) {
   NCCL_CHECK(ncclSend(buf, count, ncclFloat32, peer, C(comm_), stream_));
   CUDA_CHECK(cudaStreamSynchronize(stream_));

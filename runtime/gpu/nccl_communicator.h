@@ -42,6 +42,10 @@ class NcclCommunicator : public Communicator {
   // waiting on it is ended by the launcher (local_launcher.h).
   void Abort() override;
 
+  // all_gather with host buffers, staged through device memory (small, rare:
+  // the ranks' summaries at the end of a run).
+  void all_gather_host(const float* in, float* out, size_t count);
+
   // Sum in place over ranks.
   void all_reduce_async(float* buf, size_t count, cudaStream_t stream);
   // In place: buf has size() * count; this rank's sum lands at buf + rank() * count.

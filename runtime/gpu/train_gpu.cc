@@ -18,6 +18,7 @@
 #include "core/errors.h"
 #include "core/model_io.h"
 #include "runtime/gpu/gpu_train.h"
+#include "runtime/gpu/rank_env.h"
 
 namespace parallax::gpu {
 namespace {
@@ -49,6 +50,7 @@ int Main(int argc, char** argv) {
   c.peak_flops_per_s = peak_tflops * 1e12;
   std::vector<nlohmann::json> summaries;
   const int rc = RunGpuTraining(c, &summaries);
+  if (ReadRankEnv().rank != 0) return rc;  // under mpirun & co. rank 0 reports for all
   for (const auto& j : summaries) std::printf("%s\n", j.dump().c_str());
   if (!json_path.empty() && rc == 0) std::ofstream(json_path) << nlohmann::json(summaries).dump(1) << "\n";
   return rc;
