@@ -1,5 +1,5 @@
 // What `parallax run --backend gpu` refuses, before touching a GPU: each rule
-// names its flag; a plain GPT data-parallel / ZeRO-1 job passes.
+// names its flag; a plain GPT or Llama data-parallel / ZeRO-1 job passes.
 #include "cli/run_gpu_command.h"
 
 #include "cli/job_flags.h"
@@ -27,9 +27,10 @@ void ExpectRefused(void (*edit)(JobFlags&), const std::string& flag) {
   }
 }
 
-TEST(RunGpuCommand, AcceptsDataParallelAndZero1Gpt) {
+TEST(RunGpuCommand, AcceptsDataParallelAndZero1GptAndLlama) {
   EXPECT_NO_THROW(ValidateGpuJob(MakeJob([](JobFlags&) {})));
   EXPECT_NO_THROW(ValidateGpuJob(MakeJob([](JobFlags& f) { f.zero = 1; })));
+  EXPECT_NO_THROW(ValidateGpuJob(MakeJob([](JobFlags& f) { f.model = "llama3-8b"; })));
 }
 
 TEST(RunGpuCommand, RefusesWhatTheGpuBackendDoesNotRun) {
@@ -40,7 +41,7 @@ TEST(RunGpuCommand, RefusesWhatTheGpuBackendDoesNotRun) {
   ExpectRefused([](JobFlags& f) { f.precision = "amp"; }, "--precision");
   ExpectRefused([](JobFlags& f) { f.recompute = "full"; }, "--recompute");
   ExpectRefused([](JobFlags& f) { f.attention = "unfused"; }, "--attention");
-  ExpectRefused([](JobFlags& f) { f.model = "llama2-7b"; }, "--model");
+  ExpectRefused([](JobFlags& f) { f.model = "mixtral-8x7b"; f.gpus = 8; }, "--model");
 }
 
 TEST(RunGpuCommand, TensorAndPipelineParallelNameTheRule) {

@@ -67,6 +67,10 @@ struct ParallelConfig {
   Recompute recompute = Recompute::kNone;
   AttentionKernel attention = AttentionKernel::kFlash;
   ScheduleKind schedule = ScheduleKind::k1F1B;
+  // Data-parallel gradient reduction overlapped with the backward, bucket by
+  // bucket (Megatron's --overlap-grad-reduce, PyTorch DDP); false: one
+  // reduction after the whole backward (Megatron 2021's --DDP-impl local).
+  bool overlap_grad_reduce = true;
   // Transformer layers on each pipeline stage (size pp); empty = even split.
   std::vector<int> stage_layers;
 

@@ -28,6 +28,7 @@ nlohmann::json ParallelToJson(const ParallelConfig& p) {
                       {"attention", NameOf(AttentionNames(), p.attention)},
                       {"schedule", NameOf(ScheduleNames(), p.schedule)}};
   if (!p.stage_layers.empty()) j["stage_layers"] = p.stage_layers;
+  if (!p.overlap_grad_reduce) j["overlap_grad_reduce"] = false;
   return j;
 }
 
@@ -57,6 +58,7 @@ ParallelConfig ParallelFromJson(const nlohmann::json& j, const std::string& wher
   p.recompute = r.Enum("recompute", RecomputeNames(), Recompute::kNone);
   p.attention = r.Enum("attention", AttentionNames(), AttentionKernel::kFlash);
   p.schedule = r.Enum("schedule", ScheduleNames(), ScheduleKind::k1F1B);
+  p.overlap_grad_reduce = r.Bool("overlap_grad_reduce", true);
   for (int64_t v : r.IntList("stage_layers")) p.stage_layers.push_back(static_cast<int>(v));
   r.RejectUnknownKeys();
   return p;

@@ -46,6 +46,11 @@ TEST(ParamCount, PublishedLlamaAndMixtral) {
   EXPECT_NEAR(c.active(mixtral) / 1e9, 12.9, 0.05);
 }
 
+TEST(ParamCount, OneGpuLlamaPreset) {
+  // 24 x (2 h^2 attention q/o + 2 h 512 k/v + 3 h f SwiGLU + 2 h norms) + 2 V h + h.
+  EXPECT_EQ(CountParams(ResolveModel("llama-1.5b")).total(), 1515292672);
+}
+
 TEST(ParamCount, MatchesPyTorchCountsOfMeasuredModels) {
   // shared/reference/measured-h200x4-2026-11-28/gpt_1gpu.json "params".
   EXPECT_EQ(CountParams(ResolveModel("gpt2-124m")).total(), 124475904);

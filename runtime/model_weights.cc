@@ -34,11 +34,7 @@ class LayoutBuilder {
 }  // namespace
 
 float HashNormal(uint64_t seed, uint64_t param_id, uint64_t index) {
-  const uint64_t base = SplitMix64(SplitMix64(seed) ^ SplitMix64(param_id * 0x632be59bd9b4e019ULL) ^ index);
-  const uint64_t a = SplitMix64(base), b = SplitMix64(base ^ 0xd6e8feb86659fd93ULL);
-  const double u1 = (static_cast<double>(a >> 11) + 1.0) / 9007199254740993.0;  // (0, 1]
-  const double u2 = static_cast<double>(b >> 11) / 9007199254740992.0;          // [0, 1)
-  return static_cast<float>(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
+  return HashNormalOf(seed, param_id, index);
 }
 
 ModelLayout BuildLayout(const ModelSpec& m, int64_t pad_multiple) {

@@ -434,6 +434,12 @@ int64_t CostModel::P2pBytes() const {
   return static_cast<int64_t>(TokensPerRank() * job_.model.hidden * kActBytes / job_.parallel.tp);
 }
 
+double CostModel::P2pTime() const {
+  const double send = CollectiveTime(CollectiveOp::kSendRecv, P2pBytes(), GroupKind::kPp);
+  if (job_.parallel.tp <= 1 || job_.parallel.sp) return send;
+  return send + CollectiveTime(CollectiveOp::kAllGather, static_cast<double>(P2pBytes()) * job_.parallel.tp, GroupKind::kTp);
+}
+
 double CostModel::DpTime(OpKind op, int64_t bytes) const {
   switch (op) {
     case OpKind::kDpAllReduce: return CollectiveTime(CollectiveOp::kAllReduce, bytes, GroupKind::kDp);

@@ -102,7 +102,10 @@ class CostModel {
 
   // Activation (= gradient) message between pipeline stages, per GPU.
   int64_t P2pBytes() const;
-  double P2pTime() const { return CollectiveTime(CollectiveOp::kSendRecv, P2pBytes(), GroupKind::kPp); }
+  // Its transfer: the send of P2pBytes over the pp link, and without sequence
+  // parallel the receiver's all-gather of the tp shards (Megatron's scatter-
+  // gather optimisation; gather_split_1d_tensor over NVLink).
+  double P2pTime() const;
   // A data-parallel instruction (RS / AR / AG) of `bytes` over the dp group.
   double DpTime(OpKind op, int64_t bytes) const;
   // Adam step over this stage's (ZeRO-sharded) optimizer state, memory-bound.

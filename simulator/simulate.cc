@@ -95,7 +95,7 @@ ScheduleSpec SpecOf(const Job& job, const CostModel& cm, const Plan& plan) {
   spec.p2p_bytes = cm.P2pBytes();
   spec.dp = p.dp;
   spec.zero_stage = p.zero;
-  spec.overlap_grad_reduce = true;
+  spec.overlap_grad_reduce = job.parallel.overlap_grad_reduce;
   spec.grad_buckets_per_chunk =
       std::clamp(static_cast<int>(std::ceil(plan.chunk_params[0] / kBucketParams)), 1, kMaxBucketsPerChunk);
   spec.grad_bytes_per_chunk = static_cast<int64_t>(plan.chunk_params[0] * cm.GradBytesPerParam());
@@ -130,9 +130,9 @@ struct Structure {
 };
 
 std::shared_ptr<const Structure> StructureOf(const ScheduleSpec& spec) {
-  using Key = std::tuple<int, int, int, int, bool, int, int>;
+  using Key = std::tuple<int, int, int, int, bool, int, int, bool>;
   const Key key{static_cast<int>(spec.kind), spec.pp, spec.vpp, spec.micro_batches, spec.dp > 1, spec.zero_stage,
-                spec.grad_buckets_per_chunk};
+                spec.grad_buckets_per_chunk, spec.overlap_grad_reduce};
   static std::mutex mu;
   static std::list<std::pair<Key, std::shared_ptr<const Structure>>> cache;  // most recent first
   constexpr size_t kCacheSize = 8;

@@ -2,7 +2,6 @@
 #include "simulator/topology.h"
 
 #include <algorithm>
-#include <set>
 
 #include "core/errors.h"
 
@@ -36,15 +35,36 @@ Topology::Topology(const ClusterSpec& cluster, const ParallelConfig& parallel)
   spans_[static_cast<int>(GroupKind::kPp)] = MakeSpan(GroupKind::kPp, parallel.pp > 1 ? 2 : 1, tp * cp * dp);
 }
 
+// Every group of the kind is examined (not only rank 0's): a group that
+// straddles a node boundary (tp 6 on 8-GPU nodes: ranks 6..11) sets the span,
+// since the collective runs in all groups at once and the step waits for the
+// slowest. The widest group wins (most nodes, then fewest members on its
+// emptiest node, whose NICs carry the most). Pipeline neighbours are every
+// pair (r, r + stride). The layout repeats every size x stride x node ranks,
+// so only groups starting before that are scanned.
 GroupSpan Topology::MakeSpan(GroupKind kind, int size, int stride) const {
   GroupSpan g;
   g.kind = kind;
   g.size = std::max(1, size);
   g.stride = stride;
-  std::set<int> nodes;
-  for (int i = 0; i < g.size; ++i) nodes.insert(NodeOf(i * stride));
-  g.nodes = static_cast<int>(nodes.size());
-  g.ranks_per_node = std::max(1, g.size / g.nodes);
+  g.nodes = 0;
+  const bool pairs = kind == GroupKind::kPp;
+  const long long period = static_cast<long long>(g.size) * stride * gpus_per_node_;
+  const long long last_start = std::min<long long>(period, world_ - static_cast<long long>(g.size - 1) * stride);
+  for (long long r = 0; r < std::max(1LL, last_start); ++r) {
+    if (!pairs && (r / stride) % g.size) continue;  // not the first member of its group
+    int nodes = 0, run = 0, min_run = g.size;
+    for (int i = 0, prev = -1; i < g.size; ++i) {
+      const int node = NodeOf(static_cast<int>(r + static_cast<long long>(i) * stride));
+      if (node != prev) {
+        if (run) min_run = std::min(min_run, run);
+        ++nodes, run = 0, prev = node;
+      }
+      ++run;
+    }
+    min_run = std::min(min_run, run);
+    if (nodes > g.nodes || (nodes == g.nodes && min_run < g.ranks_per_node)) g.nodes = nodes, g.ranks_per_node = min_run;
+  }
   return g;
 }
 

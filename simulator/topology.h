@@ -24,14 +24,16 @@ struct RankCoords {
   int tp = 0, cp = 0, dp = 0, pp = 0;
 };
 
-// Where one parallel group sits: the group containing rank 0 of its kind (all
-// groups of a kind are congruent under the grid order on a homogeneous cluster).
+// Where one parallel group sits: the widest group of its kind (most nodes,
+// then fewest members on one node); the groups of a kind differ only where a
+// group straddles a node boundary (tp 6 on 8-GPU nodes), and the step waits
+// for the slowest.
 struct GroupSpan {
   GroupKind kind = GroupKind::kTp;
   int size = 1;            // ranks in the group (pp: 2, a neighbour pair)
   int stride = 1;          // global-rank distance between consecutive members
   int nodes = 1;           // distinct nodes the group touches
-  int ranks_per_node = 1;  // members sharing one node (size / nodes)
+  int ranks_per_node = 1;  // members on the group's emptiest node (size / nodes when even)
   bool inter_node() const { return nodes > 1; }
 };
 

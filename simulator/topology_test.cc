@@ -56,6 +56,21 @@ TEST(Topology, SmallTpKeepsDpInsideOrAcrossByCount) {
   EXPECT_TRUE(f.Span(GroupKind::kDp).inter_node());
 }
 
+TEST(Topology, GroupStraddlingANodeBoundarySetsTheSpan) {
+  const ClusterSpec c = ResolveCluster("dgx-a100-80g");
+  // tp 6 dp 4: rank 0's group 0..5 fits node 0, but 6..11 straddles nodes 0
+  // and 1 (2 + 4 members), 12..17 nodes 1 and 2 (4 + 2).
+  const Topology t(c, Grid(6, 1, 4));
+  EXPECT_TRUE(t.Span(GroupKind::kTp).inter_node());
+  EXPECT_EQ(t.Span(GroupKind::kTp).nodes, 2);
+  EXPECT_EQ(t.Span(GroupKind::kTp).ranks_per_node, 2);
+  // tp 2 pp 4 dp 2: neighbours (0, 4) share node 0 but (4, 8) cross to node 1.
+  const Topology u(c, Grid(2, 4, 2));
+  EXPECT_TRUE(u.Span(GroupKind::kPp).inter_node());
+  // tp 8: every group is one node.
+  EXPECT_FALSE(Topology(c, Grid(8, 4, 4)).Span(GroupKind::kTp).inter_node());
+}
+
 TEST(Topology, CoordsRoundTripTpFastest) {
   const ClusterSpec c = ResolveCluster("dgx-a100-80g");
   const Topology t(c, Grid(2, 3, 4, 2));

@@ -1,8 +1,8 @@
 // Moves parameters between the CPU backend's flat layout (runtime/model_weights.h)
 // and the GPU runtime's (gpt_layout.h), tensor by tensor, so both backends can
-// start from the same model (InitParams from one seed) and their gradients can
-// be compared element for element. Both layouts store every tensor row-major
-// with the same shape; only the order and padding differ.
+// start from the same model and their gradients can be compared element for
+// element. Both layouts store every tensor row-major with the same shape; only
+// the order and padding differ.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +20,7 @@ struct LayoutSpan {
 };
 
 // One span per parameter tensor (tied head counted once). Throws
-// std::invalid_argument if the two layouts are not of the same GPT.
+// std::invalid_argument if the two layouts are not of the same model.
 std::vector<LayoutSpan> MapCpuGpuLayouts(const ModelLayout& cpu, const GptLayout& gpu);
 
 // gpu has gpu.total_elems (or more) elements, cpu has cpu.padded_size.

@@ -39,7 +39,9 @@ DataParallel::~DataParallel() {
 
 void DataParallel::finish_gradients() {
   if (zero1_) {
-    comm_.reduce_scatter_async(model_.grads(), model_.shard_elems(), model_.stream());
+    for (const GradBucket& b : model_.layout().buckets)
+      comm_.reduce_scatter_async(model_.grads() + b.begin, (b.end - b.begin) / comm_.size(),
+                                 model_.stream());
     return;
   }
   CUDA_CHECK(cudaEventRecord(reduced_, comm_stream_));
@@ -47,7 +49,10 @@ void DataParallel::finish_gradients() {
 }
 
 void DataParallel::after_optimizer() {
-  if (zero1_) comm_.all_gather_async(model_.weights(), model_.shard_elems(), model_.stream());
+  if (!zero1_) return;
+  for (const GradBucket& b : model_.layout().buckets)
+    comm_.all_gather_async(model_.weights() + b.begin, (b.end - b.begin) / comm_.size(),
+                           model_.stream());
 }
 
 }  // namespace parallax::gpu

@@ -3,10 +3,10 @@
 // stream as soon as that layer's backward is done (an event on the compute
 // stream orders it), so the reduction overlaps the backward of earlier layers;
 // finish_gradients() makes the compute stream wait for the last bucket; every
-// rank then runs the full AdamW. ZeRO-1: the gradients are reduce-scattered
-// after backward, each rank clips with the global norm (its shard's sum of
+// rank then runs the full AdamW. ZeRO-1: each gradient bucket is
+// reduce-scattered after backward (rank r keeps part r of every bucket), each rank clips with the global norm (its shard's sum of
 // squares all-reduced) and runs AdamW on its 1/world shard of master, m and v,
-// and after_optimizer() all-gathers the bf16 weights. Gradients are summed:
+// and after_optimizer() all-gathers the bf16 weights bucket by bucket. Gradients are summed:
 // the caller scales the loss by 1 / world. One micro-batch per step (the
 // buckets are reduced on every backward).
 #pragma once

@@ -1,7 +1,8 @@
-// GPT parameter layout (see gpt_layout.h).
+// GPU parameter layout (see gpt_layout.h).
 #include "runtime/gpu/gpt_layout.h"
 
 #include <stdexcept>
+#include <unordered_map>
 
 namespace parallax::gpu {
 namespace {
@@ -12,59 +13,79 @@ void require(bool ok, const std::string& rule) {
   if (!ok) throw std::invalid_argument("gpu runtime: " + rule);
 }
 
+size_t RoundUp(size_t x, size_t unit) { return (x + unit - 1) / unit * unit; }
+
 }  // namespace
 
-GptLayout MakeGptLayout(const ModelSpec& m) {
-  require(m.norm == Norm::kLayerNorm, "norm must be layernorm (GPT)");
-  require(m.activation == Activation::kGelu, "activation must be gelu (GPT)");
-  require(m.position == Position::kLearned, "position must be learned (GPT)");
-  require(m.tied_embeddings, "tied_embeddings must be true (GPT)");
-  require(m.linear_bias, "linear_bias must be true (GPT)");
+GptLayout MakeGptLayout(const ModelSpec& m, size_t bucket_align) {
   require(!m.moe.enabled(), "MoE layers are not supported");
-  require(m.kv_heads == m.heads, "kv_heads must equal heads (GPT is MHA)");
+  require(m.dropout == 0, "dropout must be 0");
   require(m.head_dim == 64 || m.head_dim == 128, "head_dim must be 64 or 128 (flash attention)");
-  require(m.heads * m.head_dim == m.hidden, "heads * head_dim must equal hidden");
+  require(m.kv_heads >= 1 && m.heads % m.kv_heads == 0, "heads must be a multiple of kv_heads");
   require(m.hidden % 8 == 0 && m.ffn_hidden % 8 == 0 && m.vocab % 8 == 0,
           "hidden, ffn_hidden and vocab must be multiples of 8");
+  if (bucket_align == 0 || bucket_align % kAlign)
+    throw std::invalid_argument("MakeGptLayout: bucket_align must be a positive multiple of 128");
+  const ModelLayout cpu = BuildLayout(m);
 
   GptLayout L;
+  L.tensors.resize(cpu.tensors.size());
   size_t cursor = 0;
-  auto add = [&](const std::string& name, size_t n, ParamInit init) {
+  std::unordered_map<int64_t, size_t> id_at;  // CPU offset -> global parameter id
+  for (size_t id = 0; id < cpu.tensors.size(); ++id) id_at[cpu.tensors[id].offset] = id;
+  // Places the CPU tensor at `cpu_offset` (-1: absent) next; returns its GPU offset.
+  auto place = [&](int64_t cpu_offset) -> int64_t {
+    if (cpu_offset < 0) return -1;
+    const ParamTensor& t = cpu.tensors.at(id_at.at(cpu_offset));
+    L.tensors[id_at[cpu_offset]] = {t.name, cursor, size_t(t.size()), t.offset, t.init, t.init_std};
+    L.param_count += t.size();
     const size_t off = cursor;
-    L.tensors.push_back({name, off, n, init});
-    L.param_count += n;
-    cursor = (cursor + n + kAlign - 1) / kAlign * kAlign;
-    return off;
+    cursor = RoundUp(cursor + t.size(), kAlign);
+    return int64_t(off);
   };
-  const size_t h = m.hidden, f = m.ffn_hidden;
+  auto close_bucket = [&](bool decay) {
+    const size_t begin = L.buckets.empty() ? 0 : L.buckets.back().end;
+    cursor = RoundUp(cursor, bucket_align);
+    L.buckets.push_back({begin, cursor, decay});
+  };
+  L.embedding = place(cpu.embedding);
+  L.position = place(cpu.position);
+  close_bucket(true);
   L.layers.resize(m.num_layers);
-  // Decay group: embeddings and matrices.
-  L.wte = add("wte", size_t(m.vocab) * h, ParamInit::kNormal);
-  L.wpe = add("wpe", size_t(m.max_seq) * h, ParamInit::kNormal);
   for (int l = 0; l < m.num_layers; ++l) {
-    const std::string p = "h" + std::to_string(l) + ".";
-    auto& o = L.layers[l];
-    o.qkv_w = add(p + "qkv_w", 3 * h * h, ParamInit::kNormal);
-    o.proj_w = add(p + "proj_w", h * h, ParamInit::kNormalScaledResidual);
-    o.fc1_w = add(p + "fc1_w", f * h, ParamInit::kNormal);
-    o.fc2_w = add(p + "fc2_w", h * f, ParamInit::kNormalScaledResidual);
+    const LayerOffsets& c = cpu.layers[l];
+    LayerOffsets& o = L.layers[l];
+    o.wq = place(c.wq);
+    o.wk = place(c.wk);
+    o.wv = place(c.wv);
+    o.wo = place(c.wo);
+    o.w_up = place(c.w_up);
+    o.w_down = place(c.w_down);
+    close_bucket(true);
   }
+  L.lm_head = m.tied_embeddings ? L.embedding : place(cpu.lm_head);
+  if (!m.tied_embeddings) close_bucket(true);
   L.decay_elems = cursor;
   for (int l = 0; l < m.num_layers; ++l) {
-    const std::string p = "h" + std::to_string(l) + ".";
-    auto& o = L.layers[l];
-    o.ln1_w = add(p + "ln1_w", h, ParamInit::kOnes);
-    o.ln1_b = add(p + "ln1_b", h, ParamInit::kZeros);
-    o.qkv_b = add(p + "qkv_b", 3 * h, ParamInit::kZeros);
-    o.proj_b = add(p + "proj_b", h, ParamInit::kZeros);
-    o.ln2_w = add(p + "ln2_w", h, ParamInit::kOnes);
-    o.ln2_b = add(p + "ln2_b", h, ParamInit::kZeros);
-    o.fc1_b = add(p + "fc1_b", f, ParamInit::kZeros);
-    o.fc2_b = add(p + "fc2_b", h, ParamInit::kZeros);
+    const LayerOffsets& c = cpu.layers[l];
+    LayerOffsets& o = L.layers[l];
+    o.norm1_w = place(c.norm1_w);
+    o.norm1_b = place(c.norm1_b);
+    o.bq = place(c.bq);
+    o.bk = place(c.bk);
+    o.bv = place(c.bv);
+    o.bo = place(c.bo);
+    o.norm2_w = place(c.norm2_w);
+    o.norm2_b = place(c.norm2_b);
+    o.b_up = place(c.b_up);
+    o.b_down = place(c.b_down);
   }
-  L.lnf_w = add("lnf_w", h, ParamInit::kOnes);
-  L.lnf_b = add("lnf_b", h, ParamInit::kZeros);
+  L.final_norm_w = place(cpu.final_norm_w);
+  L.final_norm_b = place(cpu.final_norm_b);
+  close_bucket(false);
   L.total_elems = cursor;
+  if (L.param_count != size_t(cpu.num_params))
+    throw std::logic_error("MakeGptLayout: not every CPU tensor was placed");
   return L;
 }
 

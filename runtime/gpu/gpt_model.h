@@ -1,12 +1,16 @@
-// A GPT (learned positions, LayerNorm, GELU, tied embeddings) trained on one
-// GPU with the bf16-mixed recipe of simulator/memory_model.h: bf16 weights and
+// A dense decoder built from core's ModelSpec, GPT-style (learned positions,
+// LayerNorm, GELU, tied embeddings, biases) or Llama-style (RoPE, RMSNorm,
+// SwiGLU, GQA, untied head), the same model as the CPU backend
+// (runtime/model_forward_backward.h), trained on one GPU with the bf16-mixed
+// recipe of simulator/memory_model.h: bf16 weights and
 // activations for compute, fp32 master weights, fp32 gradients (wgrad GEMMs
 // accumulate into them), fp32 Adam m and v: 2 + 4 + 4 + 4 + 4 = 18 bytes/param.
 // GEMMs go through cuBLASLt (kernels/gemm.h) with the bias in its epilogue; the
 // residual add is the GEMM's beta = 1 onto a copy of the stream. Every buffer is
 // taken from the DeviceArena in the constructor: a step allocates nothing.
-// Saved per layer: LN inputs and outputs, q/k/v, attention out and LSE, fc1
-// pre-activation (GELU is recomputed in backward). All work goes to `stream`.
+// Saved per layer: norm inputs, outputs and statistics, q/k/v (after RoPE),
+// attention out and LSE, the MLP up-projection (GELU / SwiGLU is recomputed in
+// backward). All work goes to `stream`.
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -32,10 +36,11 @@ struct OptimizerShard {
 
 // Calls a data-parallel driver hooks into the step (all optional).
 struct DataParallelHooks {
-  // Gradients in [begin, end) (elements) are final for this backward: one call
-  // per layer as soon as its backward is done (the layer's matrices), then the
-  // embeddings and the norms/biases at the end. Runs on the host in stream
-  // order; it may enqueue work on another stream after an event.
+  // Gradients in [begin, end) (elements, a GradBucket of the layout) are final
+  // for this backward: the untied head after its GEMM, one call per layer as
+  // soon as its backward is done (the layer's matrices), then the embeddings
+  // and the norms/biases at the end. Runs on the host in stream order; it may
+  // enqueue work on another stream after an event.
   std::function<void(size_t begin, size_t end)> grads_ready;
   // ZeRO-1: turn this shard's gradient sum of squares (device float) into the
   // global one before clipping.
@@ -44,11 +49,11 @@ struct DataParallelHooks {
 
 class GptModel {
  public:
-  // Weights initialised from `seed` (normal 0.02, residual projections
-  // 0.02 / sqrt(2 layers), LayerNorm 1 / 0); seq <= m.max_seq.
-  // With shard.world > 1 the flat buffers are padded to a multiple of world and
-  // master weights, m and v hold only this rank's 1/world (ZeRO-1); weights and
-  // gradients stay whole.
+  // Weights initialised as the CPU backend's InitParams(seed) (normal 0.02,
+  // residual projections 0.02 / sqrt(2 layers), norms 1 / 0); seq <= m.max_seq.
+  // With shard.world > 1 every gradient bucket is padded to a multiple of
+  // world x 128 and master weights, m and v hold only this rank's 1/world of
+  // each bucket (ZeRO-1); weights and gradients stay whole.
   GptModel(const ModelSpec& m, int micro_batch, int seq, uint64_t seed, DeviceArena& arena,
            cudaStream_t stream, OptimizerShard shard = {});
   void set_hooks(DataParallelHooks hooks) { hooks_ = std::move(hooks); }
@@ -84,18 +89,28 @@ class GptModel {
 
  private:
   struct LayerActs {
-    __nv_bfloat16 *x, *ln1, *qkv, *attn, *mid, *ln2, *fc1;
-    float *ln1_mean, *ln1_rstd, *lse, *ln2_mean, *ln2_rstd;
+    __nv_bfloat16 *x, *n1, *qkv, *attn, *mid, *n2, *up;  // qkv: [q | k | v] planes
+    float *mean1, *rstd1, *lse, *mean2, *rstd2;            // mean: LayerNorm only
   };
   void gemm(const __nv_bfloat16* a, bool ta, const __nv_bfloat16* b, bool tb, void* c, GemmOut ct,
             int m, int n, int k, float beta, const __nv_bfloat16* bias = nullptr);
+  // Norm `w`/`b` (layout offsets; b < 0: none) over [rows_, hidden].
+  void norm_forward(const __nv_bfloat16* x, int64_t w, int64_t b, __nv_bfloat16* y, float* mean,
+                    float* rstd);
+  void norm_backward(const __nv_bfloat16* dy, const __nv_bfloat16* x, int64_t w, int64_t b,
+                     const float* mean, const float* rstd, __nv_bfloat16* dx);
+  void activation_forward(const __nv_bfloat16* up, __nv_bfloat16* act);
+  void bucket_ready(int bucket);
   void init_weights(uint64_t seed);
+  // Copies this rank's part of each bucket of `full` (fp32, device) to master.
+  void copy_master_shard(const float* full);
 
   ModelSpec m_;
   GptLayout layout_;
   int mbs_, seq_, rows_;
   OptimizerShard shard_;
-  size_t padded_, shard_begin_, shard_n_;
+  size_t padded_, shard_n_;
+  std::vector<size_t> shard_offset_;  // per bucket: where its part starts in master, m, v
   DataParallelHooks hooks_;
   cudaStream_t stream_;
   StreamProfile profile_;
@@ -105,10 +120,10 @@ class GptModel {
   float *master_, *grads_, *adam_m_, *adam_v_;
   // Activations.
   std::vector<LayerActs> acts_;
-  __nv_bfloat16 *x_final_, *lnf_, *logits_;
-  float *lnf_mean_, *lnf_rstd_, *losses_;
-  // Backward scratch.
-  __nv_bfloat16 *dres_, *dtmp_, *dln_, *dqkv_, *gelu_, *dgelu_;
+  __nv_bfloat16 *x_final_, *nf_, *logits_;
+  float *meanf_, *rstdf_, *losses_;
+  // Backward scratch (dup_ is act_ for GELU).
+  __nv_bfloat16 *dres_, *dtmp_, *dn_, *dqkv_, *act_, *dact_, *dup_;
   void* attn_ws_;
   float* grad_sumsq_;
 };

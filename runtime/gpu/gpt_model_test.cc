@@ -1,11 +1,13 @@
-// GPU GPT step against independent numbers: loss and every parameter gradient
-// of a tiny GPT against the CPU backend (runtime/model_forward_backward.h, fp32)
-// started from the same model (runtime/model_weights.h InitParams, one seed)
-// and fed the GPU's bf16-rounded weights; two half micro-batches accumulated against one full batch; one
-// AdamW step against kernels/cpu's clip + adamw on the same gradients; and a
-// fixed batch memorised over a few steps. Skips without a GPU.
+// GPU training step against independent numbers, for a tiny GPT and a tiny
+// Llama-style model (gpu_test_models.h): the initial weights against the CPU
+// backend's InitParams for the same seed; loss and every parameter gradient
+// against the CPU backend (runtime/model_forward_backward.h, fp32) fed the
+// GPU's bf16-rounded weights; two half micro-batches accumulated against one
+// full batch; one AdamW step against kernels/cpu's clip + adamw on the same
+// gradients; and a fixed batch memorised over a few steps. Skips without a GPU.
 #include "runtime/gpu/gpt_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -13,6 +15,7 @@
 #include "kernels/cpu/ops.h"
 #include "kernels/gpu_test_util.h"
 #include "runtime/gpu/cpu_layout_map.h"
+#include "runtime/gpu/gpu_test_models.h"
 #include "runtime/model_forward_backward.h"
 #include "runtime/model_weights.h"
 
@@ -22,19 +25,8 @@ namespace {
 using testing::rel_error;
 using testing::to_float;
 
-ModelSpec TinyGpt() {
-  ModelSpec m;
-  m.name = "gpt-test";
-  m.num_layers = 2;
-  m.hidden = 128;
-  m.heads = 2;
-  m.kv_heads = 2;
-  m.head_dim = 64;
-  m.ffn_hidden = 512;
-  m.vocab = 256;
-  m.max_seq = 64;
-  return m;
-}
+using testing::TinyGpt;
+using testing::TinyLlama;
 
 std::vector<int32_t> RandomTokens(size_t n, int vocab, unsigned seed) {
   std::mt19937 rng(seed);
@@ -53,13 +45,14 @@ std::vector<T> Download(const T* p, size_t n) {
 }
 
 struct Fixture {
-  ModelSpec m = TinyGpt();
+  ModelSpec m;
   int batch, seq = 64;
   DeviceArena arena;
   cudaStream_t stream = nullptr;
   std::unique_ptr<GptModel> model;
   int32_t *tokens, *targets;
-  explicit Fixture(int b, uint64_t seed = 7) : batch(b) {
+  explicit Fixture(int b, ModelSpec spec = TinyGpt(), uint64_t seed = 7)
+      : m(std::move(spec)), batch(b) {
     CUDA_CHECK(cudaStreamCreate(&stream));
     model = std::make_unique<GptModel>(m, batch, seq, seed, arena, stream);
     tokens = arena.allocate_n<int32_t>("data", size_t(batch) * seq);
@@ -75,15 +68,45 @@ struct Fixture {
   }
 };
 
-TEST(GptModel, LossAndGradientsMatchCpuBackend) {
+// Counts elements of the GPU's initial master weights that differ from the
+// CPU backend's InitParams(seed) mapped onto the GPU layout.
+void ExpectInitMatchesCpu(const ModelSpec& m) {
+  const uint64_t seed = 42;
+  Fixture fx(1, m, seed);
+  const GptLayout& L = fx.model->layout();
+  const ModelLayout cpu_layout = BuildLayout(m);
+  std::vector<float> cpu_init(cpu_layout.padded_size), want(L.total_elems, 0.0f);
+  InitParams(cpu_layout, seed, cpu_init.data());
+  CpuToGpuParams(MapCpuGpuLayouts(cpu_layout, L), cpu_init.data(), want.data());
+  const auto got = Download(fx.model->master(), L.total_elems);
+  size_t differ = 0;
+  double max_diff = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    differ += got[i] != want[i];
+    max_diff = std::max(max_diff, double(std::fabs(got[i] - want[i])));
+  }
+  std::printf("%s: %zu of %zu initial weights differ from the CPU backend's (max %.1e)\n",
+              m.name.c_str(), differ, want.size(), max_diff);
+  // The same formula in double on both sides: equal but for a last-bit
+  // difference of CUDA's and libm's log/cos, which can flip a float rounding.
+  EXPECT_LE(differ, want.size() / 100000) << m.name;
+  EXPECT_LT(max_diff, 1e-7) << m.name;
+}
+
+TEST(GptModel, InitialWeightsAreTheCpuBackendsForTheSameSeed) {
   SKIP_WITHOUT_GPU();
-  Fixture fx(2);
+  ExpectInitMatchesCpu(TinyGpt());
+  ExpectInitMatchesCpu(TinyLlama());
+}
+
+void ExpectLossAndGradientsMatchCpu(const ModelSpec& m) {
+  Fixture fx(2, m);
   const GptLayout& L = fx.model->layout();
   const ModelLayout cpu_layout = BuildLayout(fx.m);
   const auto spans = MapCpuGpuLayouts(cpu_layout, L);
-  // The CPU backend's initial model, moved onto the GPU.
+  // The CPU backend's initial model for another seed, moved onto the GPU.
   std::vector<float> cpu_init(cpu_layout.padded_size), gpu_init(L.total_elems, 0.0f);
-  InitParams(cpu_layout, 42, cpu_init.data());
+  InitParams(cpu_layout, 43, cpu_init.data());
   CpuToGpuParams(spans, cpu_init.data(), gpu_init.data());
   fx.model->load_weights(gpu_init);
   EXPECT_EQ(Download(fx.model->master(), L.total_elems), gpu_init);
@@ -107,7 +130,7 @@ TEST(GptModel, LossAndGradientsMatchCpuBackend) {
   std::vector<float> gpu_grads(cpu_layout.padded_size, 0.0f);
   GpuToCpuParams(spans, gpu_grads_gpu_layout.data(), gpu_grads.data());
 
-  std::printf("loss gpu %.6f cpu %.6f\n", gpu_loss, cpu_loss);
+  std::printf("%s: loss gpu %.6f cpu %.6f\n", m.name.c_str(), gpu_loss, cpu_loss);
   EXPECT_NEAR(gpu_loss, cpu_loss, 2e-3 * cpu_loss);
   EXPECT_NEAR(cpu_loss, std::log(float(fx.m.vocab)), 0.5);  // near-uniform at init
   auto slice = [](const std::vector<float>& v, int64_t b, int64_t n) {
@@ -133,7 +156,17 @@ TEST(GptModel, LossAndGradientsMatchCpuBackend) {
     std::printf("%-22s grad rel error %.2e\n", t.name.c_str(), err);
     EXPECT_LT(err, 3e-2) << t.name;
   }
-  EXPECT_LT(rel_error(gpu_grads, cpu_grads), 1.5e-2);
+  EXPECT_LT(rel_error(gpu_grads, cpu_grads), 1.5e-2) << m.name;
+}
+
+TEST(GptModel, LossAndGradientsMatchCpuBackend) {
+  SKIP_WITHOUT_GPU();
+  ExpectLossAndGradientsMatchCpu(TinyGpt());
+}
+
+TEST(GptModel, LlamaLossAndGradientsMatchCpuBackend) {
+  SKIP_WITHOUT_GPU();
+  ExpectLossAndGradientsMatchCpu(TinyLlama());
 }
 
 TEST(GptModel, TwoHalfMicroBatchesAccumulateToTheFullBatch) {
@@ -194,9 +227,8 @@ TEST(GptModel, AdamWStepMatchesCpuClipAndAdamW) {
   EXPECT_LT(err, 1e-6);
 }
 
-TEST(GptModel, MemorisesAFixedBatch) {
-  SKIP_WITHOUT_GPU();
-  Fixture fx(2);
+void ExpectMemorisesAFixedBatch(const ModelSpec& m) {
+  Fixture fx(2, m);
   const size_t n = size_t(fx.batch) * fx.seq;
   const auto tok = RandomTokens(n + 1, fx.m.vocab, 8);
   fx.upload({tok.begin(), tok.end() - 1}, {tok.begin() + 1, tok.end()});
@@ -210,8 +242,14 @@ TEST(GptModel, MemorisesAFixedBatch) {
     if (step == 1) first = last;
     ASSERT_TRUE(std::isfinite(last));
   }
-  std::printf("fixed batch loss %.4f -> %.4f\n", first, last);
-  EXPECT_LT(last, 0.5f * first);
+  std::printf("%s: fixed batch loss %.4f -> %.4f\n", m.name.c_str(), first, last);
+  EXPECT_LT(last, 0.5f * first) << m.name;
+}
+
+TEST(GptModel, MemorisesAFixedBatch) {
+  SKIP_WITHOUT_GPU();
+  ExpectMemorisesAFixedBatch(TinyGpt());
+  ExpectMemorisesAFixedBatch(TinyLlama());
 }
 
 }  // namespace

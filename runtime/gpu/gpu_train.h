@@ -1,7 +1,7 @@
 // The GPU runtime's training loop, shared by the train_gpu tool and the CLI:
-// a GPT on a fixed random batch (the PyTorch baseline's protocol), one process
-// per local GPU when dp > 1, or one rank per process under mpirun / srun /
-// torchrun (rank_launch.h; NCCL DP or ZeRO-1), one status
+// a GPT or Llama-style model on a fixed random batch (the PyTorch baseline's
+// protocol), one process per local GPU when dp > 1, or one rank per process
+// under mpirun / srun / torchrun (rank_launch.h; NCCL DP or ZeRO-1), one status
 // line per step from rank 0 (step, loss, ms, tokens/s, MFU, peak memory), and
 // per rank a summary: median step after warm-up, tokens/s per GPU, MFU by core's
 // CountFlops (and PaLM's 6N + 12 L h s, as the baseline prints), peak memory by

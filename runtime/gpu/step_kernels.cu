@@ -2,6 +2,7 @@
 #include "runtime/gpu/step_kernels.h"
 
 #include "kernels/check.h"
+#include "runtime/hash.h"
 
 namespace parallax::gpu {
 namespace {
@@ -59,22 +60,11 @@ __global__ void add_kernel(const bf16* a, const bf16* b, size_t n8, bf16* out) {
   reinterpret_cast<uint4*>(out)[i] = ro;
 }
 
-__device__ __forceinline__ uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-__global__ void fill_normal_kernel(float* p, size_t n, float stddev, uint64_t key) {
+__global__ void fill_normal_kernel(float* p, size_t n, float stddev, uint64_t seed,
+                                   uint64_t param_id) {
   for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-       i += size_t(gridDim.x) * blockDim.x) {
-    const uint64_t r = splitmix64(key ^ splitmix64(i));
-    // Two 24-bit uniforms in (0, 1].
-    const float u1 = (float((r >> 40) & 0xFFFFFF) + 1.0f) * (1.0f / 16777216.0f);
-    const float u2 = float((r >> 8) & 0xFFFFFF) * (1.0f / 16777216.0f);
-    p[i] = stddev * sqrtf(-2.0f * logf(u1)) * cospif(2.0f * u2);
-  }
+       i += size_t(gridDim.x) * blockDim.x)
+    p[i] = stddev * HashNormalOf(seed, param_id, i);
 }
 
 __global__ void fill_value_kernel(float* p, size_t n, float value) {
@@ -98,11 +88,10 @@ void add_bf16(const bf16* a, const bf16* b, size_t n, bf16* out, cudaStream_t st
   CUDA_CHECK_LAUNCH();
 }
 
-void fill_normal(float* p, size_t n, float stddev, uint64_t seed, uint64_t stream_id,
+void fill_normal(float* p, size_t n, float stddev, uint64_t seed, uint64_t param_id,
                  cudaStream_t stream) {
   if (!n) return;
-  const uint64_t key = seed * 0x9E3779B97F4A7C15ull + stream_id * 0xD1B54A32D192ED03ull + 1;
-  fill_normal_kernel<<<1024, 256, 0, stream>>>(p, n, stddev, key);
+  fill_normal_kernel<<<1024, 256, 0, stream>>>(p, n, stddev, seed, param_id);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -1,4 +1,4 @@
-// train_gpu: trains a GPT on the local GPUs with the GPU runtime (gpu_train.h)
+// train_gpu: trains a GPT or Llama-style model on the local GPUs with the GPU runtime (gpu_train.h)
 // on a fixed random batch, as the PyTorch baseline in shared/bench/gpt_baseline.py
 // does, printing one line per step and one summary JSON per rank.
 // With --dp N: one process per local GPU, NCCL data parallelism with the
@@ -24,7 +24,7 @@ namespace parallax::gpu {
 namespace {
 
 int Main(int argc, char** argv) {
-  CLI::App app{"Train a GPT on the local GPUs (bf16-mixed, cuBLASLt, flash attention, NCCL)"};
+  CLI::App app{"Train a GPT or Llama-style model on the local GPUs (bf16-mixed, cuBLASLt, flash attention, NCCL)"};
   GpuTrainConfig c;
   std::string model_name = "gpt-1.3b", json_path;
   double peak_tflops = 989.0;

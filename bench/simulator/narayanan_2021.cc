@@ -1,0 +1,57 @@
+// Narayanan et al. 2021 Table 1 rows and their jobs; see narayanan_2021.h.
+#include "bench/simulator/narayanan_2021.h"
+
+#include "core/cluster_io.h"
+#include "core/model_io.h"
+
+namespace parallax {
+
+const std::vector<NarayananRow>& NarayananTable1() {
+  static const std::vector<NarayananRow> rows = {
+      {"narayanan-1.7b", 1, 1, 32, 512, 137},      {"narayanan-3.6b", 2, 1, 64, 512, 138},
+      {"narayanan-7.5b", 4, 1, 128, 512, 142},     {"narayanan-18.4b", 8, 1, 256, 1024, 135},
+      {"narayanan-39.1b", 8, 2, 512, 1536, 138},   {"narayanan-76.1b", 8, 4, 1024, 1792, 140},
+      {"narayanan-145.6b", 8, 8, 1536, 2304, 148}, {"narayanan-310.1b", 8, 16, 1920, 2160, 155},
+      {"narayanan-529.6b", 8, 35, 2520, 2520, 163}, {"narayanan-1t", 8, 64, 3072, 3072, 163},
+  };
+  return rows;
+}
+
+void ApplyMegatron2021(Job* job) {
+  job->training.precision = Precision::kFp16Mixed;
+  ParallelConfig& p = job->parallel;
+  p.recompute = Recompute::kFull;
+  p.attention = AttentionKernel::kUnfused;
+  p.overlap_grad_reduce = false;
+  p.zero = 0;
+  p.sp = false;
+  p.cp = 1;
+}
+
+Job NarayananPaperJob(const NarayananRow& r) {
+  Job j;
+  j.model = ResolveModel(r.model);
+  j.cluster = ResolveCluster("dgx-a100-80g");
+  j.training = {r.gbs, 2048, 1, Precision::kFp16Mixed};
+  ParallelConfig& p = j.parallel;
+  p.tp = r.tp;
+  p.pp = r.pp;
+  p.dp = r.gpus / (r.tp * r.pp);
+  ApplyMegatron2021(&j);
+  if (r.pp > 1) {
+    const int per_stage = j.model.num_layers / r.pp;
+    p.schedule = ScheduleKind::kInterleaved;
+    p.vpp = 1;
+    for (int v = 2; v <= per_stage && p.vpp == 1; ++v)
+      if (per_stage % v == 0) p.vpp = v;
+  }
+  return j;
+}
+
+double NarayananFlopsPerStep(const Job& j) {
+  const double B = j.training.global_batch, s = j.training.seq, l = j.model.num_layers, h = j.model.hidden,
+               V = j.model.vocab;
+  return 96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
+}
+
+}  // namespace parallax

@@ -1,0 +1,40 @@
+// Narayanan et al. 2021 (SC'21, "Efficient Large-Scale Language Model Training
+// on GPU Clusters Using Megatron-LM"), Table 1: the ten GPT rows (model, tp,
+// pp, GPUs, global batch, achieved TFLOP/s per GPU on Selene, dgx-a100-80g)
+// and the job each row ran, shared by bench/simulator/narayanan_table1 and
+// bench/planner/narayanan_plans so both simulate the same configuration.
+// What the table does not state is taken from the paper's text and the
+// Megatron-LM of 2021: seq 2048, fp16 mixed precision (16-bit gradients
+// all-reduced as they are), full activation recompute, unfused attention (no
+// flash attention yet), the data-parallel all-reduce after the whole backward
+// (--DDP-impl local), micro-batch 1, interleaved schedule where pp > 1 with
+// the smallest vpp >= 2 that divides the layers per stage.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/config.h"
+
+namespace parallax {
+
+struct NarayananRow {
+  const char* model;
+  int tp, pp, gpus;
+  int64_t gbs;
+  double paper_tflops;
+};
+
+const std::vector<NarayananRow>& NarayananTable1();
+
+// Megatron-LM 2021 as the paper ran it (no ZeRO / distributed optimizer, no
+// sequence parallel), on top of `job`'s model and cluster.
+void ApplyMegatron2021(Job* job);
+
+// The row's job as described above.
+Job NarayananPaperJob(const NarayananRow& row);
+
+// The paper's FLOPs per step (full recompute counted): 96·B·s·l·h²(1 + s/6h + V/16lh).
+double NarayananFlopsPerStep(const Job& job);
+
+}  // namespace parallax
