@@ -101,6 +101,18 @@ import json, sys
 m = json.loads(sys.argv[1])["measured"]
 assert {"step_time_s", "tokens_per_s", "mfu", "peak_bytes", "loss", "ranks"} <= set(m) and len(m["ranks"]) == 4
 PY'
+out="$("$px" run --backend cpu --model gpt-tiny --dp 2 --gbs 4 --steps 2 --json 2>"$tmp/run_err.txt")"
+check "run --json: stdout is the JSON alone (json.tool parses it), step lines on stderr" 'printf "%s\n" "$out" | python3 -m json.tool >/dev/null && [ "$(grep -c "^step [0-9]* | loss" "$tmp/run_err.txt")" = 2 ]'
+check "run --json: stdout is the JSON alone when stdout and stderr are files" '"$px" run --backend cpu --model gpt-tiny --steps 2 --json >"$tmp/run_out.json" 2>/dev/null && python3 -m json.tool "$tmp/run_out.json" >/dev/null'
+expect_error "run: cpu backend has no --trace" "parallax: error: --trace: the cpu backend does not write a trace (gpu backend only)" run --model gpt-tiny --steps 1 --trace "$tmp/t.json"
+"$px" plan --model gpt-tiny --cluster h200x4-measured --gpus 2 --gbs 8 --out "$tmp/plan_dp.json" >/dev/null
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); j["parallel"].update(tp=2, dp=1); json.dump(j, open(sys.argv[2], "w"))' "$tmp/plan_dp.json" "$tmp/plan_tp.json"
+err="$("$px" run --backend gpu --plan "$tmp/plan_tp.json" 2>&1 >/dev/null)"; rc=$?
+if [[ "$err" == *"is not available in this build"* ]]; then
+  echo "skip run --backend gpu --plan with tp 2 (no CUDA in this build)"
+else
+  check "run --backend gpu --plan with tp 2 exits 2 naming the rule" '[ $rc = 2 ] && [ "$err" = "parallax: error: --plan: tensor-parallel execution on GPUs is not implemented (the gpu backend runs tp = 1), $tmp/plan_tp.json has tp = 2" ]'
+fi
 expect_error "run: cpu backend rejects tp" "parallax: error: --tp: the cpu backend runs tp = 1 only, got 2" run --model gpt-tiny --tp 2 --gpus 2
 err="$("$px" run --model gpt-tiny --backend tpu 2>&1)"; rc=$?
 check "run: unknown backend" '[ $rc = 2 ] && [[ "$err" == "parallax: error: --backend: \"tpu\" is not available in this build (allowed: cpu"* ]]'

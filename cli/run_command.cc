@@ -5,7 +5,7 @@
 // zb-h1) and zero 0 or 1; tp, cp, ep > 1 and zero 2/3 are a one-line SpecError
 // (exit 2).
 // Step lines go to stdout (stderr with --json, whose object is the `run` keys
-// of the design's CLI contract, `measured` part).
+// of the design's CLI contract, `measured` part, alone on stdout: stdout_result.h).
 #include "cli/run_command.h"
 
 #include <algorithm>
@@ -19,6 +19,7 @@
 #endif
 
 #include "cli/job_flags.h"
+#include "cli/stdout_result.h"
 #include "core/errors.h"
 #include "runtime/data.h"
 #include "runtime/trainer.h"
@@ -37,6 +38,7 @@ struct RunFlags {
   uint64_t seed = 1234;
   int buckets = 1;
   bool json = false;
+  std::string trace;
 };
 
 void RequireOne(const char* flag, int value) {
@@ -48,7 +50,9 @@ void RequireOne(const char* flag, int value) {
 void Run(const RunFlags& f) {
 #ifdef PARALLAX_HAVE_GPU
   if (f.backend == "gpu") {
-    const int rc = RunGpuBackend(BuildJob(f.job), GpuRunFlags{f.steps, f.lr, f.seed, f.json});
+    GpuRunFlags g;
+    g.steps = f.steps, g.lr = f.lr, g.seed = f.seed, g.json = f.json, g.plan = f.job.plan, g.trace = f.trace;
+    const int rc = RunGpuBackend(BuildJob(f.job), g);
     if (rc) std::exit(rc);
     return;
   }
@@ -59,6 +63,7 @@ void Run(const RunFlags& f) {
   if (f.backend != "cpu")
     throw SpecError("--backend: \"" + f.backend + "\" is not available in this build (allowed: " + kBackends + ")");
   if (f.steps < 1) throw SpecError("--steps: must be >= 1, got " + std::to_string(f.steps));
+  if (!f.trace.empty()) throw SpecError("--trace: the cpu backend does not write a trace (gpu backend only)");
   if (f.buckets < 1) throw SpecError("--buckets: must be >= 1, got " + std::to_string(f.buckets));
   if (!(f.lr >= 0)) throw SpecError("--lr: must be >= 0");
   if (f.warmup < 0) throw SpecError("--warmup: must be >= 0");
@@ -89,6 +94,7 @@ void Run(const RunFlags& f) {
   c.optimizer.adamw.lr = static_cast<float>(f.lr);
   c.optimizer.warmup_steps = f.warmup;
   c.log = f.json ? &std::cerr : &std::cout;
+  StdoutResult result(f.json);  // with --json only the result reaches stdout
   const TokenData data = OpenTokenData(f.data, job.model.vocab, f.seed);
   if (!f.json)
     std::cout << "cpu run: " << job.model.name << ", pp " << c.pp << " (" << ProgramScheduleName(c.schedule)
@@ -120,7 +126,7 @@ void Run(const RunFlags& f) {
                             {"peak_bytes", *std::max_element(r.rank_peak_bytes.begin(), r.rank_peak_bytes.end())},
                             {"loss", r.steps.back().loss},
                             {"steps", steps}}}};
-    std::cout << out.dump(2) << "\n";
+    result.Print(out.dump(2));
   } else {
     std::printf("mean step %.1f ms | %.0f tokens/s | MFU %.1f%% of the measured CPU GEMM rate (%.2f GFLOP/s) | final loss %.4f\n",
                 time_s * 1e3, tokens_per_s, 100 * mfu, r.peak_flops_per_s / 1e9, r.steps.back().loss);
@@ -142,7 +148,8 @@ void AddRunCommand(CLI::App& app) {
   run->add_option("--warmup", flags->warmup, "linear warm-up steps")->capture_default_str();
   run->add_option("--seed", flags->seed, "seed of the initial parameters and the data windows")->capture_default_str();
   run->add_option("--buckets", flags->buckets, "gradient buckets (DP collectives per step)")->capture_default_str();
-  run->add_flag("--json", flags->json, "print JSON (step lines go to stderr)");
+  run->add_flag("--json", flags->json, "print JSON alone on stdout (step lines and logs go to stderr)");
+  run->add_option("--trace", flags->trace, "gpu backend: Chrome trace (Perfetto) of the measured steps, per op and NCCL collective");
   run->callback([flags] { Run(*flags); });
 }
 

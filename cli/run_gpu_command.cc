@@ -1,44 +1,47 @@
 // `parallax run --backend gpu` (see run_gpu_command.h).
 #include "cli/run_gpu_command.h"
 
-#include <cuda_runtime.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include <sys/wait.h>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/simulate_command.h"
+#include "cli/stdout_result.h"
 #include "simulator/memory_model.h"
 #include "simulator/simulate.h"
 
 #include "core/errors.h"
 #include "runtime/gpu/gpt_layout.h"
 #include "runtime/gpu/gpu_train.h"
+#include "runtime/gpu/rank_env.h"
 
 namespace parallax {
 namespace {
 
-void RequireOne(const char* flag, int value) {
-  if (value != 1)
-    throw SpecError(std::string(flag) + ": the gpu backend runs " + (flag + 2) + " = 1 only, got " +
+// A rule of the gpu backend that `value` breaks: named by its flag, or by the
+// plan file when the job came from --plan.
+void RequireOne(const std::string& plan, const char* flag, const char* rule, int value) {
+  if (value == 1) return;
+  const std::string field = flag + 2;  // "--tp" -> "tp"
+  if (plan.empty())
+    throw SpecError(std::string(flag) + ": " + rule + " (the gpu backend runs " + field + " = 1), got " +
                     std::to_string(value));
+  throw SpecError("--plan: " + std::string(rule) + " (the gpu backend runs " + field + " = 1), " + plan + " has " +
+                  field + " = " + std::to_string(value));
 }
 
 }  // namespace
 
-void ValidateGpuJob(const Job& job) {
+void ValidateGpuJob(const Job& job, const std::string& plan) {
   const ParallelConfig& p = job.parallel;
-  RequireOne("--tp", p.tp);
-  RequireOne("--pp", p.pp);
-  RequireOne("--cp", p.cp);
-  RequireOne("--ep", p.ep);
-  RequireOne("--vpp", p.vpp);
+  RequireOne(plan, "--tp", "tensor-parallel execution on GPUs is not implemented", p.tp);
+  RequireOne(plan, "--pp", "pipeline-parallel execution on GPUs is not implemented", p.pp);
+  RequireOne(plan, "--cp", "context-parallel execution on GPUs is not implemented", p.cp);
+  RequireOne(plan, "--ep", "expert-parallel execution on GPUs is not implemented", p.ep);
+  RequireOne(plan, "--vpp", "interleaved pipeline stages on GPUs are not implemented", p.vpp);
   if (p.zero > 1) throw SpecError("--zero: the gpu backend runs zero 0 or 1, got " + std::to_string(p.zero));
   if (job.training.precision != Precision::kBf16Mixed)
     throw SpecError("--precision: the gpu backend runs bf16-mixed only");
@@ -53,28 +56,9 @@ void ValidateGpuJob(const Job& job) {
   }
 }
 
-// Local GPUs, counted in a short-lived child: the launcher forks one process
-// per rank afterwards, and a CUDA runtime initialised before fork() is unusable
-// in the children ("initialization error" in cudaSetDevice).
-int CountLocalGpus() {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) n = 0;
-    _exit(std::min(n, 255));
-  }
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return 0;
-  return WEXITSTATUS(status);
-}
-
 int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
-  ValidateGpuJob(job);
+  ValidateGpuJob(job, f.plan);
   if (f.steps < 1) throw SpecError("--steps: must be >= 1, got " + std::to_string(f.steps));
-  const int devices = CountLocalGpus();
-  if (job.parallel.dp > devices)
-    throw SpecError("--dp: the gpu backend runs one rank per local GPU; " + std::to_string(devices) +
-                    " found, dp = " + std::to_string(job.parallel.dp));
   gpu::GpuTrainConfig c;
   c.model = job.model;
   c.micro_batch = static_cast<int>(job.training.micro_batch);
@@ -87,20 +71,12 @@ int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
   c.seed = f.seed;
   c.lr = f.lr;
   c.peak_flops_per_s = job.cluster.gpu.peak_bf16_flops;
-  int saved_stdout = -1;
-  if (f.json) {  // step lines (ranks inherit the fd) to stderr, the JSON alone on stdout
-    std::fflush(stdout);
-    saved_stdout = dup(STDOUT_FILENO);
-    dup2(STDERR_FILENO, STDOUT_FILENO);
-  }
+  c.trace_path = f.trace;
+  StdoutResult result(f.json);  // step lines, library messages and forked ranks: stderr
   std::vector<nlohmann::json> ranks;
   const int rc = gpu::RunGpuTraining(c, &ranks);
-  if (saved_stdout >= 0) {
-    std::fflush(stdout);
-    dup2(saved_stdout, STDOUT_FILENO);
-    close(saved_stdout);
-  }
   if (rc != 0 || ranks.empty()) return rc ? rc : 1;
+  if (gpu::ReadRankEnv().rank != 0) return 0;  // under mpirun & co. rank 0 reports for all
   const nlohmann::json& r0 = ranks[0];
   const double step_time_s = r0["median_step_ms"].get<double>() / 1e3;
   const double tokens_per_s = r0["tokens_per_s_per_gpu"].get<double>() * c.dp;
@@ -135,7 +111,7 @@ int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
                             {"losses", r0["losses"]}}},
                           {"predicted", SimulateJson(job, sim)},
                           {"error", error}};
-    std::printf("%s\n", out.dump(2).c_str());
+    result.Print(out.dump(2));
   } else {
     std::printf("median step %.1f ms | %.0f tokens/s (%d GPUs) | MFU %.1f%% | peak %.2f GiB per rank | final loss %.4f\n",
                 step_time_s * 1e3, tokens_per_s, c.dp, 100 * mfu, peak / (1024.0 * 1024.0 * 1024.0),

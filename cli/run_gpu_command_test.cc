@@ -45,5 +45,24 @@ TEST(RunGpuCommand, RefusesWhatTheGpuBackendDoesNotRun) {
   ExpectRefused([](JobFlags& f) { f.model = "mixtral-8x7b"; f.gpus = 8; }, "--model");
 }
 
+TEST(RunGpuCommand, TensorAndPipelineParallelNameTheRule) {
+  auto message = [](void (*edit)(JobFlags&), const std::string& plan) {
+    try {
+      ValidateGpuJob(MakeJob(edit), plan);
+    } catch (const SpecError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message([](JobFlags& f) { f.tp = 2; f.gpus = 2; }, ""),
+            "--tp: tensor-parallel execution on GPUs is not implemented (the gpu backend runs tp = 1), got 2");
+  EXPECT_EQ(message([](JobFlags& f) { f.tp = 2; f.gpus = 2; }, "plan.json"),
+            "--plan: tensor-parallel execution on GPUs is not implemented (the gpu backend runs tp = 1), "
+            "plan.json has tp = 2");
+  EXPECT_EQ(message([](JobFlags& f) { f.pp = 4; f.gpus = 4; }, "p.json"),
+            "--plan: pipeline-parallel execution on GPUs is not implemented (the gpu backend runs pp = 1), "
+            "p.json has pp = 4");
+}
+
 }  // namespace
 }  // namespace parallax

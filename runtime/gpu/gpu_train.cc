@@ -17,22 +17,29 @@
 #include "runtime/gpu/data_parallel.h"
 #include "runtime/gpu/device_arena.h"
 #include "runtime/gpu/gpt_model.h"
-#include "runtime/gpu/local_launcher.h"
+#include "runtime/gpu/local_gpus.h"
 #include "runtime/gpu/nccl_communicator.h"
+#include "runtime/gpu/rank_gather.h"
+#include "runtime/gpu/rank_launch.h"
+#include "runtime/gpu/span_trace.h"
 
 namespace parallax::gpu {
 namespace {
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
-nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& nccl_id_path) {
+nlohmann::json TrainRank(const GpuTrainConfig& c, const RankPlacement& place) {
   const int mbs = c.micro_batch, steps = c.steps, warmup = c.warmup, dp = c.dp;
   const int M = c.micro_batches;
   const bool zero1 = c.zero1, profile = c.profile;
   const uint64_t seed = c.seed;
-  CUDA_CHECK(cudaSetDevice(rank));
+  // [launch hook] rank, GPU and NCCL-id bootstrap from rank_launch.h; a rank
+  // started by mpirun / srun / torchrun builds the communicator even alone.
+  const int rank = place.rank;
+  CUDA_CHECK(cudaSetDevice(place.device));
   std::unique_ptr<NcclCommunicator> comm;
-  if (dp > 1) comm = std::make_unique<NcclCommunicator>(rank, dp, nccl_id_path);
+  if (dp > 1 || place.external) comm = std::make_unique<NcclCommunicator>(rank, dp, place.bootstrap);
+  // [end launch hook]
 
   const ModelSpec& m = c.model;
   const int seq = c.seq ? c.seq : int(m.max_seq);
@@ -71,6 +78,11 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
         m.name.c_str(), model.layout().param_count / 1e9, m.num_layers, (long long)m.hidden, mbs,
         M, seq, dp, zero1 ? " (ZeRO-1)" : "",
                 arena.allocated_bytes() / kGiB);
+  // [trace hook] spans of the steps after warm-up for --trace (span_trace.h)
+  const bool trace = !c.trace_path.empty();
+  const int first_traced = std::min(warmup, steps - 1) + 1;
+  std::vector<Span> spans;
+  // [end trace hook]
   std::vector<double> step_ms;
   std::vector<float> losses;
   size_t peak_device = 0;
@@ -78,8 +90,12 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
   for (int step = 1; step <= steps; ++step) {
     CUDA_CHECK(cudaStreamSynchronize(stream));
     const auto t0 = std::chrono::steady_clock::now();
-    model.profile().set_enabled(profile && step > warmup);
-    model.profile().begin();
+    model.profile().set_enabled((profile && step > warmup) || (trace && step >= first_traced));
+    if (trace && step == first_traced) {  // [trace hook]
+      model.profile().set_trace(&spans);
+      if (comm) comm->set_trace(model.profile().trace_origin(), &spans);
+    }
+    model.profile().begin(step);
     if (rank == c.fail_rank && step == c.fail_step)
       throw std::runtime_error("injected failure at step " + std::to_string(step));
     for (int mb = 0; mb < M; ++mb) {
@@ -100,6 +116,7 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
       comm->all_reduce(loss_buf, 1);
       CUDA_CHECK(cudaMemcpy(&last_loss, loss_buf, sizeof(float), cudaMemcpyDeviceToHost));
       last_loss /= dp;
+      comm->collect_trace();  // [trace hook]
     }
     const float gnorm = model.grad_norm();
     peak_device = std::max(peak_device, device_used_bytes());
@@ -152,7 +169,35 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
     for (const auto& [label, ms] : model.profile().totals_ms()) breakdown[label] = ms / profiled;
     j["profile_ms_per_step"] = breakdown;
   }
+  if (trace) j["trace_spans"] = SpansToJson(spans);  // [trace hook]
+  if (place.external && dp > 1) {  // [launch hook] every launched rank's summary to every rank
+    nlohmann::json all = nlohmann::json::array();
+    for (const std::string& r : AllGatherStrings(dp, j.dump(), [&](const float* in, float* out, size_t n) {
+           comm->all_gather_host(in, out, n);
+         }))
+      all.push_back(nlohmann::json::parse(r));
+    return all;
+  }
   return j;
+}
+
+// [trace hook] Moves the ranks' spans out of their summaries into one trace
+// file, written by rank 0 (launched ranks each hold every rank's summary).
+void WriteTrace(const GpuTrainConfig& c, std::vector<nlohmann::json>* summaries, bool write) {
+  std::vector<RankSpans> ranks;
+  size_t count = 0;
+  for (nlohmann::json& s : *summaries) {
+    ranks.push_back(RankSpans{s["rank"].get<int>(), SpansFromJson(s["trace_spans"])});
+    count += ranks.back().spans.size();
+    s.erase("trace_spans");
+  }
+  if (!write) return;
+  const std::string& path = c.trace_path;
+  WriteSpanTrace(std::move(ranks), path,
+                 {{"model", c.model.name}, {"dp", c.dp}, {"zero1", c.zero1},
+                  {"note", "measured: CUDA events per op (compute) and per NCCL collective (data-parallel), "
+                           "steps after warm-up, time from each rank's first traced step"}});
+  std::fprintf(stderr, "trace: %zu spans written to %s\n", count, path.c_str());
 }
 
 }  // namespace
@@ -160,30 +205,18 @@ nlohmann::json TrainRank(const GpuTrainConfig& c, int rank, const std::string& n
 int RunGpuTraining(const GpuTrainConfig& c, std::vector<nlohmann::json>* summaries) {
   summaries->clear();
   if (c.dp < 1) throw std::invalid_argument("dp must be >= 1");
-  if (c.dp == 1) {
-    summaries->push_back(TrainRank(c, 0, ""));
-    return 0;
+  // [launch hook] one process per rank: forked here, or this process is one
+  // rank started by mpirun / srun / torchrun (rank_launch.h).
+  std::vector<std::string> results;
+  const int rc = RunRanks(c.dp, CountLocalGpus(), ReadRankEnv(),
+                          [&](const RankPlacement& p) { return TrainRank(c, p).dump(); }, &results);
+  for (const std::string& r : results) {  // a launched rank returns every rank's summary
+    nlohmann::json parsed = nlohmann::json::parse(r);
+    if (!parsed.is_array()) parsed = nlohmann::json::array({parsed});
+    for (nlohmann::json& one : parsed) summaries->push_back(std::move(one));
   }
-  // A private folder for the NCCL id (rank 0 renames it into place) and the
-  // ranks' summaries.
-  char dir_template[] = "/tmp/parallax_gpu_XXXXXX";
-  const char* dir = mkdtemp(dir_template);
-  if (!dir) throw std::runtime_error("mkdtemp failed");
-  const std::string folder = dir, id_path = folder + "/nccl_id";
-  auto summary_path = [&](int r) { return folder + "/rank" + std::to_string(r) + ".json"; };
-  const int rc = RunLocalRanks(c.dp, [&](int rank) {
-    const nlohmann::json j = TrainRank(c, rank, id_path);
-    std::ofstream(summary_path(rank)) << j.dump() << "\n";
-    return 0;
-  });
-  for (int r = 0; r < c.dp; ++r) {
-    std::ifstream f(summary_path(r));
-    if (rc == 0 && f) summaries->push_back(nlohmann::json::parse(f));
-    std::remove(summary_path(r).c_str());
-  }
-  std::remove(id_path.c_str());
-  rmdir(dir);
-  if (rc == 0 && int(summaries->size()) != c.dp) return 1;
+  // [end launch hook]
+  if (rc == 0 && !c.trace_path.empty()) WriteTrace(c, summaries, ReadRankEnv().rank == 0);  // [trace hook]
   return rc;
 }
 

@@ -6,8 +6,10 @@
 // global batch is N x mbs sequences of the same token stream a single GPU with
 // --mbs N x mbs would see. --micro-batches M accumulates M micro-batches per
 // step; the data-parallel reduction runs once, during the last backward.
+// Under mpirun / srun / torchrun each process is one rank (pass --dp = the
+// number of processes; rank_launch.h says how they find each other).
 //   train_gpu --model gpt-1.3b --mbs 4 --seq 2048 --steps 20 [--dp 2 [--zero1] [--no-overlap]]
-//             [--micro-batches M] [--keep-norms] [--json F]
+//             [--micro-batches M] [--keep-norms] [--json F] [--trace F]
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -15,8 +17,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/errors.h"
 #include "core/model_io.h"
 #include "runtime/gpu/gpu_train.h"
+#include "runtime/gpu/rank_env.h"
 
 namespace parallax::gpu {
 namespace {
@@ -39,8 +43,9 @@ int Main(int argc, char** argv) {
   app.add_option("--clip", c.clip, "global gradient-norm clip (0: none)");
   app.add_option("--peak-tflops", peak_tflops, "dense bf16 peak of the card for MFU");
   app.add_option("--json", json_path, "write the summaries (a JSON list, one per rank) here");
+  app.add_option("--trace", c.trace_path, "Chrome trace of the steps after warm-up (per op and per NCCL collective)");
   app.add_flag("--profile", c.profile, "time each op kind with CUDA events (steps after warm-up)");
-  app.add_option("--dp", c.dp, "data-parallel ranks, one process per local GPU")
+  app.add_option("--dp", c.dp, "data-parallel ranks: one process per local GPU, or the mpirun/srun/torchrun processes")
       ->check(CLI::PositiveNumber);
   app.add_flag("--zero1", c.zero1, "shard AdamW states over the dp ranks (ZeRO-1)");
   bool no_overlap = false;
@@ -56,6 +61,7 @@ int Main(int argc, char** argv) {
   c.peak_flops_per_s = peak_tflops * 1e12;
   std::vector<nlohmann::json> summaries;
   const int rc = RunGpuTraining(c, &summaries);
+  if (ReadRankEnv().rank != 0) return rc;  // under mpirun & co. rank 0 reports for all
   for (const auto& j : summaries) std::printf("%s\n", j.dump().c_str());
   if (!json_path.empty() && rc == 0) std::ofstream(json_path) << nlohmann::json(summaries).dump(1) << "\n";
   return rc;
@@ -67,6 +73,9 @@ int Main(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return parallax::gpu::Main(argc, argv);
+  } catch (const parallax::SpecError& e) {  // bad input: flags or launcher variables
+    std::fprintf(stderr, "train_gpu: error: %s\n", e.what());
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_gpu: %s\n", e.what());
     return 1;
