@@ -549,9 +549,10 @@ const char* attention_backward_variant_name(int variant) {
   attn_detail::check_variant(variant, attn_detail::kBwdCount);
   return attn_detail::kBwd[variant].name;
 }
-// Until measured on the device: the run-2 kernels.
-int attention_default_forward_variant(int head_dim) { return head_dim == 64 ? 0 : 0; }
-int attention_default_backward_variant(int head_dim) { return head_dim == 64 ? 0 : 0; }
+// Fastest on an H200 at 4 x 2048, causal (bench/kernels/RESULTS.md, run 3):
+// forward d64 w8m1n128, d128 w8m1n64; backward w8q64 for both.
+int attention_default_forward_variant(int head_dim) { return head_dim == 64 ? 4 : 2; }
+int attention_default_backward_variant(int) { return 4; }
 
 void flash_attention_forward_variant(int variant, const bf16* q, const bf16* k, const bf16* v,
                                      const AttentionShape& s, bf16* out, float* lse,
