@@ -18,15 +18,22 @@
 // Backward <D, W, BQ>: a block owns W * 16 keys (16 per warp) for all q heads of
 // its kv head (GQA sums in registers) and walks BQ-row query tiles from the
 // diagonal down; it recomputes P from lse (pre-scaled to log2), accumulates dK
-// and dV in registers, stages dS in shared memory and adds dQ = dS K into an
-// fp32 buffer with vector reductions (red.v2.f32; a dK/dV pass plus a separate
-// dQ pass would recompute S and dP, 40% more FLOPs). The softmax scale of dS is
-// applied once to dK and to dQ instead of per element. One extra pass casts dQ.
+// and dV in registers, stages dS in shared memory (key-major with 32-bit stores
+// in the DST variants) and adds dQ = dS K into an fp32 buffer with 4-wide
+// vector reductions (red.v4.f32; a dK/dV pass plus a separate dQ pass would
+// recompute S and dP, 40% more FLOPs). The softmax scale of dS is applied once
+// to dK and to dQ instead of per element. One extra pass casts dQ.
+//
+// Measured on an H200 (bench/kernels/RESULTS.md, run 3): 8 warps x 16 rows win
+// the forward; two m16 tiles per warp halve the shared-memory traffic but need
+// all 255 registers at d128.
 #include "kernels/attention.h"
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
+#include <string>
 
 #include "kernels/attention_common.cuh"
 #include "kernels/attention_variants.h"
@@ -50,8 +57,9 @@ struct Fwd {
 };
 
 // One m16 tile per warp fits in 128 registers: ask for two blocks per SM.
-template <int D, int W, int MT, int BN>
-__global__ void __launch_bounds__(W * 32, MT == 1 ? 2 : 1)
+// QR: Q's A fragments stay in registers for the whole block (no ldmatrix of Q per tile).
+template <int D, int W, int MT, int BN, bool QR>
+__global__ void __launch_bounds__(W * 32, MT == 1 && !QR ? 2 : 1)
     fwd_kernel(const bf16* __restrict q, const bf16* __restrict k, const bf16* __restrict v,
                bf16* __restrict out, float* __restrict lse, int seq, int q_heads, int kv_heads,
                float scale_log2) {
@@ -92,6 +100,17 @@ __global__ void __launch_bounds__(W * 32, MT == 1 ? 2 : 1)
     l[mt][0] = l[mt][1] = 0.0f;
   }
 
+  uint32_t qreg[QR ? D / 16 : 1][MT][4];
+  if (QR) {
+    cp_async_wait_0();
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk)
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt)
+        load_a(qreg[QR ? kk : 0][mt], q_s + (wrow + mt * 16) * P + kk * 16, P, lane);
+  }
+
   for (int j = 0; j < n_tiles; ++j) {
     cp_async_wait_0();  // tile j (and Q) landed
     __syncthreads();    // ... for every thread, and everyone is done with tile j - 1
@@ -112,7 +131,14 @@ __global__ void __launch_bounds__(W * 32, MT == 1 ? 2 : 1)
     for (int kk = 0; kk < D / 16; ++kk) {
       uint32_t qa[MT][4];
 #pragma unroll
-      for (int mt = 0; mt < MT; ++mt) load_a(qa[mt], q_s + (wrow + mt * 16) * P + kk * 16, P, lane);
+      for (int mt = 0; mt < MT; ++mt) {
+        if (QR) {
+#pragma unroll
+          for (int i = 0; i < 4; ++i) qa[mt][i] = qreg[QR ? kk : 0][mt][i];
+        } else {
+          load_a(qa[mt], q_s + (wrow + mt * 16) * P + kk * 16, P, lane);
+        }
+      }
 #pragma unroll
       for (int nt = 0; nt < BN / 8; nt += 2) {
         uint32_t bf[4];
@@ -149,14 +175,14 @@ __global__ void __launch_bounds__(W * 32, MT == 1 ? 2 : 1)
         mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
         mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
         msc[r] = mx[r] == -INFINITY ? 0.0f : mx[r] * scale_log2;
-        alpha[r] = exp2f(m[mt][r] * scale_log2 - msc[r]);  // 0 while m was -inf
+        alpha[r] = fast_exp2(m[mt][r] * scale_log2 - msc[r]);  // 0 while m was -inf
         m[mt][r] = mx[r];
       }
 #pragma unroll
       for (int nt = 0; nt < BN / 8; ++nt)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          s[mt][nt][e] = exp2f(fmaf(s[mt][nt][e], scale_log2, -msc[e / 2]));
+          s[mt][nt][e] = fast_exp2(fmaf(s[mt][nt][e], scale_log2, -msc[e / 2]));
           rsum[e / 2] += s[mt][nt][e];
         }
 #pragma unroll
@@ -216,11 +242,11 @@ __global__ void __launch_bounds__(W * 32, MT == 1 ? 2 : 1)
   }
 }
 
-template <int D, int W, int MT, int BN>
+template <int D, int W, int MT, int BN, bool QR>
 void launch_fwd(const bf16* q, const bf16* k, const bf16* v, const AttentionShape& s, bf16* out,
                 float* lse, cudaStream_t stream) {
   using C = Fwd<D, W, MT, BN>;
-  auto* kern = fwd_kernel<D, W, MT, BN>;
+  auto* kern = fwd_kernel<D, W, MT, BN, QR>;
   CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                   static_cast<int>(C::kBytes)));
   const dim3 grid((s.seq + C::kRows - 1) / C::kRows, s.q_heads, s.batch);
@@ -229,13 +255,13 @@ void launch_fwd(const bf16* q, const bf16* k, const bf16* v, const AttentionShap
   CUDA_CHECK_LAUNCH();
 }
 
-template <int W, int MT, int BN>
+template <int W, int MT, int BN, bool QR = false>
 void fwd_variant(const bf16* q, const bf16* k, const bf16* v, const AttentionShape& s, bf16* out,
                  float* lse, cudaStream_t stream) {
   if (s.head_dim == 64)
-    launch_fwd<64, W, MT, BN>(q, k, v, s, out, lse, stream);
+    launch_fwd<64, W, MT, BN, QR>(q, k, v, s, out, lse, stream);
   else
-    launch_fwd<128, W, MT, BN>(q, k, v, s, out, lse, stream);
+    launch_fwd<128, W, MT, BN, QR>(q, k, v, s, out, lse, stream);
 }
 
 // ---------------------------------------------------------------- backward
@@ -262,16 +288,19 @@ __global__ void attention_delta_kernel(const bf16* __restrict dout, const bf16* 
   }
 }
 
-template <int D, int W, int BQ>
+// DST: dS is staged key-major ([keys][BQ], 32-bit conflict-free stores of the
+// C fragments, read back with ldmatrix.trans) instead of query-major (16-bit stores).
+template <int D, int W, int BQ, bool DST>
 struct Bwd {
   static constexpr int kKeys = W * 16;  // keys per block
   static constexpr int kThreads = W * 32;
   static constexpr int RP = D + 8;       // pitch of row-major [rows][D] tiles
-  static constexpr int SP = kKeys + 8;   // pitch of dS [BQ][kKeys]
+  static constexpr int SP = DST ? BQ + 8 : kKeys + 8;  // pitch of dS [kKeys][BQ] or [BQ][kKeys]
   static constexpr int k = 0;                        // [kKeys][RP]
   static constexpr int v = k + kKeys * RP;           // [kKeys][RP]
-  static constexpr int ds = v + kKeys * RP;          // [BQ][SP]
-  static constexpr int stage0 = ds + BQ * SP;        // two stages of q [BQ][RP], dO [BQ][RP]
+  static constexpr int ds = v + kKeys * RP;
+  // Then two stages of q [BQ][RP], dO [BQ][RP].
+  static constexpr int stage0 = ds + (DST ? kKeys : BQ) * SP;
   static constexpr int stage = 2 * BQ * RP;
   static constexpr int end = stage0 + 2 * stage;     // bf16 elements
   static constexpr size_t kBytes = size_t(end) * 2 + 2 * 2 * BQ * sizeof(float);
@@ -281,13 +310,14 @@ struct Bwd {
   static_assert(W % kRowGroups == 0 && kCols % 16 == 0, "dQ split");
 };
 
-template <int D, int W, int BQ>
-__global__ void __launch_bounds__(W * 32)
+// MINB: blocks per SM to fit in registers (2 caps a 256-thread block at 128).
+template <int D, int W, int BQ, int MINB, bool DST>
+__global__ void __launch_bounds__(W * 32, MINB)
     bwd_kernel(const bf16* __restrict dout, const bf16* __restrict q, const bf16* __restrict k,
                const bf16* __restrict v, const float* __restrict lse,
                const float* __restrict delta, float* __restrict dq_acc, bf16* __restrict dk,
                bf16* __restrict dv, int seq, int q_heads, int kv_heads, float scale) {
-  using L = Bwd<D, W, BQ>;
+  using L = Bwd<D, W, BQ, DST>;
   constexpr int RP = L::RP, SP = L::SP, BK = L::kKeys;
   extern __shared__ __align__(16) unsigned char smem_raw[];
   bf16* sm = reinterpret_cast<bf16*>(smem_raw);
@@ -349,11 +379,20 @@ __global__ void __launch_bounds__(W * 32)
     const float* delta_s = lse_s + BQ;
 
     if (q0 + BQ - 1 < key0 + wkey) {  // every query of the tile precedes this warp's keys
+      if (DST) {
 #pragma unroll
-      for (int nt = 0; nt < BQ / 8; ++nt)
+        for (int nt = 0; nt < BQ / 8; ++nt) {
+          *reinterpret_cast<uint32_t*>(ds_s + (wkey + g) * SP + nt * 8 + 2 * t) = 0u;
+          *reinterpret_cast<uint32_t*>(ds_s + (wkey + g + 8) * SP + nt * 8 + 2 * t) = 0u;
+        }
+      } else {
 #pragma unroll
-        for (int e = 0; e < 4; ++e)
-          ds_s[(nt * 8 + 2 * t + (e & 1)) * SP + wkey + g + (e < 2 ? 0 : 8)] = __float2bfloat16_rn(0.0f);
+        for (int nt = 0; nt < BQ / 8; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e)
+            ds_s[(nt * 8 + 2 * t + (e & 1)) * SP + wkey + g + (e < 2 ? 0 : 8)] =
+                __float2bfloat16_rn(0.0f);
+      }
     } else {
       // S^T = K Q^T and dP^T = V dO^T for this warp's 16 keys x BQ queries.
       float st[BQ / 8][4], dpt[BQ / 8][4];
@@ -385,7 +424,7 @@ __global__ void __launch_bounds__(W * 32)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int qi = nt * 8 + 2 * t + (e & 1);
-          float p = exp2f(fmaf(st[nt][e], scale_log2, -lse_s[qi]));
+          float p = fast_exp2(fmaf(st[nt][e], scale_log2, -lse_s[qi]));
           if (masked) {
             const int key = e < 2 ? key_a : key_b;
             if (key > q0 + qi || q0 + qi >= seq || key >= seq) p = 0.0f;
@@ -410,14 +449,24 @@ __global__ void __launch_bounds__(W * 32)
           mma16816(dk_acc[dt + 1], da, bf[2], bf[3]);
         }
       }
-      // dS (query-major) to smem for dQ = dS K.
+      // dS to smem for dQ = dS K.
+      if (DST) {
 #pragma unroll
-      for (int nt = 0; nt < BQ / 8; ++nt)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int qi = nt * 8 + 2 * t + (e & 1);
-          ds_s[qi * SP + wkey + g + (e < 2 ? 0 : 8)] = __float2bfloat16_rn(dpt[nt][e]);
+        for (int nt = 0; nt < BQ / 8; ++nt) {
+          *reinterpret_cast<uint32_t*>(ds_s + (wkey + g) * SP + nt * 8 + 2 * t) =
+              pack_bf16(dpt[nt][0], dpt[nt][1]);
+          *reinterpret_cast<uint32_t*>(ds_s + (wkey + g + 8) * SP + nt * 8 + 2 * t) =
+              pack_bf16(dpt[nt][2], dpt[nt][3]);
         }
+      } else {
+#pragma unroll
+        for (int nt = 0; nt < BQ / 8; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int qi = nt * 8 + 2 * t + (e & 1);
+            ds_s[qi * SP + wkey + g + (e < 2 ? 0 : 8)] = __float2bfloat16_rn(dpt[nt][e]);
+          }
+      }
     }
     __syncthreads();
     {
@@ -428,7 +477,10 @@ __global__ void __launch_bounds__(W * 32)
 #pragma unroll
       for (int kk = 0; kk < BK / 16; ++kk) {
         uint32_t a[4];
-        load_a(a, ds_s + qr * SP + kk * 16, SP, lane);
+        if (DST)
+          load_a_kmajor(a, ds_s + kk * 16 * SP + qr, SP, lane);
+        else
+          load_a(a, ds_s + qr * SP + kk * 16, SP, lane);
 #pragma unroll
         for (int nt = 0; nt < L::kCols / 8; nt += 2) {
           uint32_t bf[4];
@@ -438,12 +490,24 @@ __global__ void __launch_bounds__(W * 32)
         }
       }
       float* dqg = dq_acc + size_t(b) * seq * qs + size_t(h) * D;
-      const int qa = q0 + qr + g, qb = qa + 8;
+      // Lanes t and t ^ 1 swap halves so that each adds 4 adjacent columns of one
+      // row: even t row g, columns 2t..2t+3; odd t row g + 8, columns 2t-2..2t+1.
+      const bool odd = t & 1;
+      const int row = q0 + qr + g + (odd ? 8 : 0);
 #pragma unroll
       for (int nt = 0; nt < L::kCols / 8; ++nt) {
-        const int c = dc + nt * 8 + 2 * t;
-        if (qa < seq) atomic_add2(dqg + qa * qs + c, dq[nt][0] * scale, dq[nt][1] * scale);
-        if (qb < seq) atomic_add2(dqg + qb * qs + c, dq[nt][2] * scale, dq[nt][3] * scale);
+        const float send0 = odd ? dq[nt][0] : dq[nt][2], send1 = odd ? dq[nt][1] : dq[nt][3];
+        const float got0 = __shfl_xor_sync(0xffffffffu, send0, 1);
+        const float got1 = __shfl_xor_sync(0xffffffffu, send1, 1);
+        const int c = dc + nt * 8 + 2 * (t & ~1);
+        if (row < seq) {
+          if (odd)
+            atomic_add4(dqg + row * qs + c, got0 * scale, got1 * scale, dq[nt][2] * scale,
+                        dq[nt][3] * scale);
+          else
+            atomic_add4(dqg + row * qs + c, dq[nt][0] * scale, dq[nt][1] * scale, got0 * scale,
+                        got1 * scale);
+        }
       }
     }
   }
@@ -466,10 +530,10 @@ __global__ void __launch_bounds__(W * 32)
   }
 }
 
-template <int D, int W, int BQ>
+template <int D, int W, int BQ, int MINB, bool DST>
 void launch_bwd(const BwdArgs& a, cudaStream_t stream) {
-  using L = Bwd<D, W, BQ>;
-  auto* kern = bwd_kernel<D, W, BQ>;
+  using L = Bwd<D, W, BQ, DST>;
+  auto* kern = bwd_kernel<D, W, BQ, MINB, DST>;
   CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                   static_cast<int>(L::kBytes)));
   const dim3 grid((a.s.seq + L::kKeys - 1) / L::kKeys, a.s.kv_heads, a.s.batch);
@@ -479,12 +543,12 @@ void launch_bwd(const BwdArgs& a, cudaStream_t stream) {
   CUDA_CHECK_LAUNCH();
 }
 
-template <int W, int BQ>
+template <int W, int BQ, int MINB = 1, bool DST = false>
 void bwd_variant(const BwdArgs& a, cudaStream_t stream) {
   if (a.s.head_dim == 64)
-    launch_bwd<64, W, BQ>(a, stream);
+    launch_bwd<64, W, BQ, MINB, DST>(a, stream);
   else
-    launch_bwd<128, W, BQ>(a, stream);
+    launch_bwd<128, W, BQ, MINB, DST>(a, stream);
 }
 
 // ---------------------------------------------------------------- variants
@@ -509,7 +573,7 @@ constexpr FwdVariant kFwd[] = {
     {"w8m1n128", fwd_variant<8, 1, 128>},
     {"w4m2n32", fwd_variant<4, 2, 32>},
     {"w8m2n64", fwd_variant<8, 2, 64>},
-    {"w4m1n128", fwd_variant<4, 1, 128>},
+    {"w8m1n128q", fwd_variant<8, 1, 128, true>},
 };
 constexpr BwdVariant kBwd[] = {
     {"run2", run2_backward},
@@ -517,6 +581,9 @@ constexpr BwdVariant kBwd[] = {
     {"w4q64", bwd_variant<4, 64>},
     {"w8q32", bwd_variant<8, 32>},
     {"w8q64", bwd_variant<8, 64>},
+    {"w8q64t", bwd_variant<8, 64, 1, true>},
+    {"w8q32b2t", bwd_variant<8, 32, 2, true>},
+    {"w4q64b3t", bwd_variant<4, 64, 3, true>},
 };
 constexpr int kFwdCount = sizeof(kFwd) / sizeof(kFwd[0]);
 constexpr int kBwdCount = sizeof(kBwd) / sizeof(kBwd[0]);
@@ -527,6 +594,13 @@ void check_shape(const AttentionShape& s) {
   if (s.kv_heads <= 0 || s.q_heads % s.kv_heads != 0)
     throw std::invalid_argument("flash attention: q_heads must be a multiple of kv_heads");
   if (s.batch <= 0 || s.seq <= 0) throw std::invalid_argument("flash attention: empty shape");
+}
+
+template <typename V, int N>
+int find_variant(const V (&table)[N], const char* name) {
+  for (int i = 0; i < N; ++i)
+    if (std::strcmp(table[i].name, name) == 0) return i;
+  throw std::logic_error("flash attention: no variant " + std::string(name));
 }
 
 void check_variant(int variant, int count) {
@@ -549,10 +623,13 @@ const char* attention_backward_variant_name(int variant) {
   attn_detail::check_variant(variant, attn_detail::kBwdCount);
   return attn_detail::kBwd[variant].name;
 }
-// Fastest on an H200 at 4 x 2048, causal (bench/kernels/RESULTS.md, run 3):
-// forward d64 w8m1n128, d128 w8m1n64; backward w8q64 for both.
-int attention_default_forward_variant(int head_dim) { return head_dim == 64 ? 4 : 2; }
-int attention_default_backward_variant(int) { return 4; }
+// Fastest on an H200 at 4 x 2048, causal (bench/kernels/RESULTS.md, run 3).
+int attention_default_forward_variant(int head_dim) {
+  return attn_detail::find_variant(attn_detail::kFwd, head_dim == 64 ? "w8m1n128" : "w8m1n64");
+}
+int attention_default_backward_variant(int head_dim) {
+  return attn_detail::find_variant(attn_detail::kBwd, head_dim == 64 ? "w4q64b3t" : "w8q64t");
+}
 
 void flash_attention_forward_variant(int variant, const bf16* q, const bf16* k, const bf16* v,
                                      const AttentionShape& s, bf16* out, float* lse,

@@ -66,6 +66,12 @@ __device__ __forceinline__ void load_a(uint32_t (&a)[4], const bf16* base, int p
   ldsm_x4(a, base + (((lane >> 3) & 1) * 8 + (lane & 7)) * pitch + (lane >> 4) * 8);
 }
 
+// A fragment of the 16x16 tile stored transposed, element (m, k) at base[k * pitch + m].
+__device__ __forceinline__ void load_a_kmajor(uint32_t (&a)[4], const bf16* base, int pitch,
+                                              int lane) {
+  ldsm_x4_t(a, base + ((lane >> 4) * 8 + (lane & 7)) * pitch + ((lane >> 3) & 1) * 8);
+}
+
 // B fragments of two adjacent 8-wide n tiles (16 k x 16 n) from n-major storage,
 // element (k, n) at base[n * pitch + k]: b[0..1] for n 0..7, b[2..3] for n 8..15.
 __device__ __forceinline__ void load_b_nmajor(uint32_t (&b)[4], const bf16* base, int pitch,
@@ -105,14 +111,26 @@ __device__ __forceinline__ void load_rows_async(bf16* dst, int pitch, const bf16
   }
 }
 
-// out[0..1] += v[0..1] in fp32 global memory (one vector reduction on sm_90).
-__device__ __forceinline__ void atomic_add2(float* out, float a, float b) {
+// 2^x on the special-function unit, flushing subnormals (exp2f adds range
+// fix-ups around the same instruction); 2^-inf = 0.
+__device__ __forceinline__ float fast_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
+// out[0..3] += {a, b, c, d} in fp32 global memory (one vector reduction on sm_90);
+// out 16-byte aligned.
+__device__ __forceinline__ void atomic_add4(float* out, float a, float b, float c, float d) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("red.relaxed.gpu.global.add.v2.f32 [%0], {%1, %2};\n" ::"l"(out), "f"(a), "f"(b)
+  asm volatile("red.relaxed.gpu.global.add.v4.f32 [%0], {%1, %2, %3, %4};\n" ::"l"(out), "f"(a),
+               "f"(b), "f"(c), "f"(d)
                : "memory");
 #else
   atomicAdd(out, a);
   atomicAdd(out + 1, b);
+  atomicAdd(out + 2, c);
+  atomicAdd(out + 3, d);
 #endif
 }
 
