@@ -1,143 +1,73 @@
-// Causal flash attention, forward and backward (see attention.h).
+// Causal flash attention, forward and backward (see attention.h), in tile
+// variants (attention_variants.h).
 //
-// Which kernel and why: FlashAttention-2's split (Dao, 2023). Forward: a block
-// owns 64 query rows (4 warps x 16) and walks the key tiles 0..diagonal; each
-// warp keeps its Q fragments, the running max m, sum l and the O accumulator in
-// registers, so S = QK^T and P never leave registers (the C fragment of
-// m16n8k16 is reused as the A fragment of P V). Backward: a block owns 64 keys
-// (4 warps x 16) for all q heads of its kv head (GQA sums in registers, no
-// atomics on dk/dv), walks the query tiles from the diagonal down in steps of
-// 32, recomputes P from lse, accumulates dK and dV in registers and adds dQ
-// into an fp32 buffer with atomics (one extra pass converts it to bf16).
-// Tiles stream in with cp.async, two shared-memory stages deep (the next tile
-// loads while this one computes); fragments come out of shared memory with
-// ldmatrix (.trans gives V^T, Q^T, dO^T, K^T without transposed copies).
-// mma.sync rather than wgmma: one code path for sm_80/sm_90 and fragment
-// layouts that are documented element by element; wgmma is the next step.
+// Which kernel and why: FlashAttention-2's split (Dao, 2023) on mma.sync
+// m16n8k16 bf16 tensor cores (sm_80 and sm_90 alike; wgmma is a later step).
+//
+// Forward <D, W, MT, BN>: a block owns W * 16 * MT query rows (W warps, each
+// MT m16 tiles; MT = 2 reuses every K/V fragment from shared memory for two
+// tiles, halving the ldmatrix traffic per mma) and walks the BN-key tiles up to
+// its diagonal. Q sits in shared memory; S = QK^T and P stay in registers (the
+// C fragment of m16n8k16 is reused as P's A fragment for P V); the running max
+// is kept in raw score units and the softmax scale is folded into one FMA
+// before exp2. The causal mask is applied only on tiles that cross a warp's
+// diagonal (or the end of the sequence), and a warp skips tiles that lie wholly
+// in its future. K/V tiles stream in with cp.async, double-buffered, one
+// barrier per tile.
+//
+// Backward <D, W, BQ>: a block owns W * 16 keys (16 per warp) for all q heads of
+// its kv head (GQA sums in registers) and walks BQ-row query tiles from the
+// diagonal down; it recomputes P from lse (pre-scaled to log2), accumulates dK
+// and dV in registers, stages dS in shared memory (key-major with 32-bit stores
+// in the DST variants) and adds dQ = dS K into an fp32 buffer with 4-wide
+// vector reductions (red.v4.f32; a dK/dV pass plus a separate dQ pass would
+// recompute S and dP, 40% more FLOPs). The softmax scale of dS is applied once
+// to dK and to dQ instead of per element. One extra pass casts dQ.
+//
+// Measured on an H200 (bench/kernels/RESULTS.md, run 3): 8 warps x 16 rows win
+// the forward; two m16 tiles per warp halve the shared-memory traffic but need
+// all 255 registers at d128.
 #include "kernels/attention.h"
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
+#include <string>
 
+#include "kernels/attention_common.cuh"
+#include "kernels/attention_variants.h"
 #include "kernels/casts.h"
 #include "kernels/check.h"
 
 namespace parallax::gpu {
+namespace attn_detail {
 namespace {
-
-using bf16 = __nv_bfloat16;
-constexpr float kLog2e = 1.4426950408889634f;
-constexpr float kLn2 = 0.6931471805599453f;
-
-__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
-  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);  // .x (lo) in the low 16 bits
-  return *reinterpret_cast<uint32_t*>(&v);
-}
-
-__device__ __forceinline__ uint32_t ld32(const bf16* p) {
-  return *reinterpret_cast<const uint32_t*>(p);
-}
-
-// c += a * b for one m16n8k16 tile; a: 4 regs (16x16 row-major), b: 2 regs (16x8, k-major).
-__device__ __forceinline__ void mma16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0,
-                                         uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
-      "{%8,%9}, {%0,%1,%2,%3};\n"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-// The C fragments of two adjacent 8-column tiles (lo: columns 0..7, hi: 8..15)
-// of a 16x16 fp32 result, rounded to bf16, are exactly the A fragment of that
-// 16x16 tile: P and dS feed the next product without leaving registers.
-__device__ __forceinline__ void c_to_a(uint32_t (&a)[4], const float (&lo)[4],
-                                       const float (&hi)[4]) {
-  a[0] = pack_bf16(lo[0], lo[1]);
-  a[1] = pack_bf16(lo[2], lo[3]);
-  a[2] = pack_bf16(hi[0], hi[1]);
-  a[3] = pack_bf16(hi[2], hi[3]);
-}
-
-// ldmatrix: lane l supplies the address of row (l % 8) of 8x8 matrix (l / 8);
-// register i receives matrix i in the mma fragment layout (.trans: transposed).
-__device__ __forceinline__ void ldsm_x4(uint32_t (&r)[4], const bf16* p) {
-  const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(a));
-}
-
-__device__ __forceinline__ void ldsm_x4_t(uint32_t (&r)[4], const bf16* p) {
-  const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(a));
-}
-
-// A fragment of the 16x16 tile at base (row-major, pitch p).
-__device__ __forceinline__ void load_a(uint32_t (&a)[4], const bf16* base, int pitch, int lane) {
-  ldsm_x4(a, base + (((lane >> 3) & 1) * 8 + (lane & 7)) * pitch + (lane >> 4) * 8);
-}
-
-// B fragments of two adjacent 8-wide n tiles (16 k x 16 n) from n-major storage,
-// element (k, n) at base[n * pitch + k]: b[0..1] for n 0..7, b[2..3] for n 8..15.
-__device__ __forceinline__ void load_b_nmajor(uint32_t (&b)[4], const bf16* base, int pitch,
-                                              int lane) {
-  ldsm_x4(b, base + ((lane >> 4) * 8 + (lane & 7)) * pitch + ((lane >> 3) & 1) * 8);
-}
-
-// Same from k-major storage, element (k, n) at base[k * pitch + n] (ldmatrix.trans).
-__device__ __forceinline__ void load_b_kmajor(uint32_t (&b)[4], const bf16* base, int pitch,
-                                              int lane) {
-  ldsm_x4_t(b, base + (((lane >> 3) & 1) * 8 + (lane & 7)) * pitch + (lane >> 4) * 8);
-}
-
-// 16-byte global -> shared copy that bypasses registers; zero-fills when !pred.
-__device__ __forceinline__ void cp_async16(bf16* dst, const bf16* src, bool pred) {
-  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src),
-               "r"(pred ? 16 : 0));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
-__device__ __forceinline__ void cp_async_wait_1() {
-  asm volatile("cp.async.wait_group 1;\n" ::: "memory");
-}
-
-// Start copying rows [row0, row0 + rows) of a [seq, stride] bf16 tensor (head
-// offset applied) into smem, row-major with pitch `pitch`; rows past seq are zero.
-template <int D>
-__device__ __forceinline__ void load_rows_async(bf16* dst, int pitch, const bf16* src,
-                                                size_t stride, int row0, int rows, int seq) {
-  for (int idx = threadIdx.x; idx < rows * (D / 8); idx += blockDim.x) {
-    const int r = idx / (D / 8), c8 = (idx % (D / 8)) * 8;
-    const bool ok = row0 + r < seq;
-    cp_async16(dst + r * pitch + c8, ok ? src + (row0 + r) * stride + c8 : src, ok);
-  }
-}
 
 // ---------------------------------------------------------------- forward
 
-constexpr int kFwdRows = 64;  // query rows per block (4 warps x 16)
-constexpr int kKeys = 64;     // keys per tile
-
-template <int D>
-struct FwdSmem {
+template <int D, int W, int MT, int BN>
+struct Fwd {
+  static constexpr int kRows = W * 16 * MT;  // query rows per block
+  static constexpr int kThreads = W * 32;
   static constexpr int P = D + 8;  // row pitch (16-byte rows, conflict-free ldmatrix)
-  static constexpr int stage = 2 * kKeys * P;  // K then V, bf16 elements
-  static constexpr size_t bytes = size_t(2) * stage * 2;  // two stages
+  static constexpr int kQ = kRows * P;       // Q tile, bf16 elements
+  static constexpr int kStage = 2 * BN * P;  // K then V
+  static constexpr size_t kBytes = size_t(kQ + 2 * kStage) * 2;
 };
 
-template <int D>
-__global__ void __launch_bounds__(128)
-    flash_fwd_kernel(const bf16* __restrict q, const bf16* __restrict k,
-                     const bf16* __restrict v, bf16* __restrict out, float* __restrict lse,
-                     int seq, int q_heads, int kv_heads, float scale_log2) {
-  using L = FwdSmem<D>;
-  constexpr int P = L::P;
+// One m16 tile per warp fits in 128 registers: ask for two blocks per SM.
+// QR: Q's A fragments stay in registers for the whole block (no ldmatrix of Q per tile).
+template <int D, int W, int MT, int BN, bool QR>
+__global__ void __launch_bounds__(W * 32, MT == 1 && !QR ? 2 : 1)
+    fwd_kernel(const bf16* __restrict q, const bf16* __restrict k, const bf16* __restrict v,
+               bf16* __restrict out, float* __restrict lse, int seq, int q_heads, int kv_heads,
+               float scale_log2) {
+  using C = Fwd<D, W, MT, BN>;
+  constexpr int P = C::P;
   extern __shared__ __align__(16) unsigned char smem_raw[];
-  bf16* sm = reinterpret_cast<bf16*>(smem_raw);
+  bf16* q_s = reinterpret_cast<bf16*>(smem_raw);
+  bf16* kv_s = q_s + C::kQ;
 
   const int qb = gridDim.x - 1 - blockIdx.x;  // heaviest (longest) blocks first
   const int h = blockIdx.y, b = blockIdx.z, hk = h / (q_heads / kv_heads);
@@ -146,130 +76,195 @@ __global__ void __launch_bounds__(128)
   const bf16* qg = q + size_t(b) * seq * qs + size_t(h) * D;
   const bf16* kg = k + size_t(b) * seq * ks + size_t(hk) * D;
   const bf16* vg = v + size_t(b) * seq * ks + size_t(hk) * D;
-  const int row0 = qb * kFwdRows + warp * 16;
-  const int ra = row0 + g, rb = row0 + g + 8;
-  const int n_tiles = qb + 1;  // causal: key tiles 0..qb (tile size = row block size)
+  const int q0 = qb * C::kRows;
+  const int wrow = warp * 16 * MT;  // this warp's first row within the block
+  const int row_first = q0 + wrow, row_last = row_first + 16 * MT - 1;
+  const int n_tiles = (min(seq, q0 + C::kRows) + BN - 1) / BN;  // causal: up to the diagonal
 
   auto issue = [&](int j) {
-    bf16* st = sm + (j & 1) * L::stage;
-    load_rows_async<D>(st, P, kg, ks, j * kKeys, kKeys, seq);
-    load_rows_async<D>(st + kKeys * P, P, vg, ks, j * kKeys, kKeys, seq);
+    bf16* st = kv_s + (j & 1) * C::kStage;
+    load_rows_async<D>(st, P, kg, ks, j * BN, BN, seq);
+    load_rows_async<D>(st + BN * P, P, vg, ks, j * BN, BN, seq);
   };
+  load_rows_async<D>(q_s, P, qg, qs, q0, C::kRows, seq);
   issue(0);
   cp_async_commit();
 
-  uint32_t qf[D / 16][4];
+  float o[MT][D / 8][4];
+  float m[MT][2], l[MT][2];  // running max (raw score units) and sum per row
 #pragma unroll
-  for (int kk = 0; kk < D / 16; ++kk) {
-    const int c = kk * 16 + 2 * t;
-    qf[kk][0] = ra < seq ? ld32(qg + ra * qs + c) : 0u;
-    qf[kk][1] = rb < seq ? ld32(qg + rb * qs + c) : 0u;
-    qf[kk][2] = ra < seq ? ld32(qg + ra * qs + c + 8) : 0u;
-    qf[kk][3] = rb < seq ? ld32(qg + rb * qs + c + 8) : 0u;
+  for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+    for (int i = 0; i < D / 8; ++i) o[mt][i][0] = o[mt][i][1] = o[mt][i][2] = o[mt][i][3] = 0.0f;
+    m[mt][0] = m[mt][1] = -INFINITY;
+    l[mt][0] = l[mt][1] = 0.0f;
   }
-  float o[D / 8][4];
-#pragma unroll
-  for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.0f;
-  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
 
-  for (int j = 0; j < n_tiles; ++j) {
-    if (j + 1 < n_tiles) issue(j + 1);  // prefetch the next tile into the other stage
-    cp_async_commit();
-    cp_async_wait_1();  // tile j has landed (only the newest group may be in flight)
+  uint32_t qreg[QR ? D / 16 : 1][MT][4];
+  if (QR) {
+    cp_async_wait_0();
     __syncthreads();
-    const bf16* k_s = sm + (j & 1) * L::stage;
-    const bf16* v_s = k_s + kKeys * P;
-
-    float s[kKeys / 8][4];
-#pragma unroll
-    for (int nt = 0; nt < kKeys / 8; ++nt) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk)
 #pragma unroll
-      for (int nt = 0; nt < kKeys / 8; nt += 2) {
+      for (int mt = 0; mt < MT; ++mt)
+        load_a(qreg[QR ? kk : 0][mt], q_s + (wrow + mt * 16) * P + kk * 16, P, lane);
+  }
+
+  for (int j = 0; j < n_tiles; ++j) {
+    cp_async_wait_0();  // tile j (and Q) landed
+    __syncthreads();    // ... for every thread, and everyone is done with tile j - 1
+    if (j + 1 < n_tiles) issue(j + 1);  // into the stage tile j - 1 used
+    cp_async_commit();
+    const int key0 = j * BN;
+    if (key0 > row_last) continue;  // every key of this tile is in this warp's future
+    const bf16* k_s = kv_s + (j & 1) * C::kStage;
+    const bf16* v_s = k_s + BN * P;
+
+    float s[MT][BN / 8][4];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int nt = 0; nt < BN / 8; ++nt)
+        s[mt][nt][0] = s[mt][nt][1] = s[mt][nt][2] = s[mt][nt][3] = 0.0f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      uint32_t qa[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        if (QR) {
+#pragma unroll
+          for (int i = 0; i < 4; ++i) qa[mt][i] = qreg[QR ? kk : 0][mt][i];
+        } else {
+          load_a(qa[mt], q_s + (wrow + mt * 16) * P + kk * 16, P, lane);
+        }
+      }
+#pragma unroll
+      for (int nt = 0; nt < BN / 8; nt += 2) {
         uint32_t bf[4];
         load_b_nmajor(bf, k_s + nt * 8 * P + kk * 16, P, lane);
-        mma16816(s[nt], qf[kk], bf[0], bf[1]);
-        mma16816(s[nt + 1], qf[kk], bf[2], bf[3]);
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          mma16816(s[mt][nt], qa[mt], bf[0], bf[1]);
+          mma16816(s[mt][nt + 1], qa[mt], bf[2], bf[3]);
+        }
       }
-    // Scale into the log2 domain, mask future keys and keys past the end.
-    float mx[2] = {m[0], m[1]};
-#pragma unroll
-    for (int nt = 0; nt < kKeys / 8; ++nt)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int key = j * kKeys + nt * 8 + 2 * t + (e & 1);
-        const int row = e < 2 ? ra : rb;
-        s[nt][e] = (key > row || key >= seq) ? -INFINITY : s[nt][e] * scale_log2;
-        mx[e / 2] = fmaxf(mx[e / 2], s[nt][e]);
-      }
-    float alpha[2], msafe[2], rsum[2] = {0.0f, 0.0f};
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
-      mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
-      msafe[r] = mx[r] == -INFINITY ? 0.0f : mx[r];
-      alpha[r] = exp2f(m[r] - msafe[r]);
-      m[r] = mx[r];
     }
+    const bool masked = key0 + BN - 1 > row_first || key0 + BN > seq;
 #pragma unroll
-    for (int nt = 0; nt < kKeys / 8; ++nt)
+    for (int mt = 0; mt < MT; ++mt) {
+      const int ra = row_first + mt * 16 + g, rb = ra + 8;
+      if (masked) {
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        s[nt][e] = exp2f(s[nt][e] - msafe[e / 2]);
-        rsum[e / 2] += s[nt][e];
+        for (int nt = 0; nt < BN / 8; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int key = key0 + nt * 8 + 2 * t + (e & 1);
+            if (key > (e < 2 ? ra : rb) || key >= seq) s[mt][nt][e] = -INFINITY;
+          }
+      }
+      float mx[2] = {m[mt][0], m[mt][1]};
+#pragma unroll
+      for (int nt = 0; nt < BN / 8; ++nt) {
+        mx[0] = fmaxf(mx[0], fmaxf(s[mt][nt][0], s[mt][nt][1]));
+        mx[1] = fmaxf(mx[1], fmaxf(s[mt][nt][2], s[mt][nt][3]));
+      }
+      float alpha[2], msc[2], rsum[2] = {0.0f, 0.0f};
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+        mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+        msc[r] = mx[r] == -INFINITY ? 0.0f : mx[r] * scale_log2;
+        alpha[r] = fast_exp2(m[mt][r] * scale_log2 - msc[r]);  // 0 while m was -inf
+        m[mt][r] = mx[r];
       }
 #pragma unroll
-    for (int r = 0; r < 2; ++r) l[r] = l[r] * alpha[r] + rsum[r];
+      for (int nt = 0; nt < BN / 8; ++nt)
 #pragma unroll
-    for (int dt = 0; dt < D / 8; ++dt) {
-      o[dt][0] *= alpha[0];
-      o[dt][1] *= alpha[0];
-      o[dt][2] *= alpha[1];
-      o[dt][3] *= alpha[1];
+        for (int e = 0; e < 4; ++e) {
+          s[mt][nt][e] = fast_exp2(fmaf(s[mt][nt][e], scale_log2, -msc[e / 2]));
+          rsum[e / 2] += s[mt][nt][e];
+        }
+#pragma unroll
+      for (int r = 0; r < 2; ++r) l[mt][r] = l[mt][r] * alpha[r] + rsum[r];
+#pragma unroll
+      for (int dt = 0; dt < D / 8; ++dt) {
+        o[mt][dt][0] *= alpha[0];
+        o[mt][dt][1] *= alpha[0];
+        o[mt][dt][2] *= alpha[1];
+        o[mt][dt][3] *= alpha[1];
+      }
     }
     // O += P V: the C fragments of two adjacent 8-key tiles form P's A fragment.
 #pragma unroll
-    for (int kk = 0; kk < kKeys / 16; ++kk) {
-      uint32_t pa[4];
-      c_to_a(pa, s[2 * kk], s[2 * kk + 1]);
+    for (int kk = 0; kk < BN / 16; ++kk) {
+      uint32_t pa[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) c_to_a(pa[mt], s[mt][2 * kk], s[mt][2 * kk + 1]);
 #pragma unroll
       for (int dt = 0; dt < D / 8; dt += 2) {
         uint32_t bf[4];
         load_b_kmajor(bf, v_s + kk * 16 * P + dt * 8, P, lane);
-        mma16816(o[dt], pa, bf[0], bf[1]);
-        mma16816(o[dt + 1], pa, bf[2], bf[3]);
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          mma16816(o[mt][dt], pa[mt], bf[0], bf[1]);
+          mma16816(o[mt][dt + 1], pa[mt], bf[2], bf[3]);
+        }
       }
     }
-    __syncthreads();  // stage j & 1 is refilled by the next iteration's prefetch
   }
 
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
-    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
-  }
-  const float inv_a = 1.0f / l[0], inv_b = 1.0f / l[1];
   bf16* og = out + size_t(b) * seq * qs + size_t(h) * D;
+  float* lg = lse + (size_t(b) * q_heads + h) * seq;
 #pragma unroll
-  for (int dt = 0; dt < D / 8; ++dt) {
-    const int c = dt * 8 + 2 * t;
-    if (ra < seq)
-      *reinterpret_cast<uint32_t*>(og + ra * qs + c) = pack_bf16(o[dt][0] * inv_a, o[dt][1] * inv_a);
-    if (rb < seq)
-      *reinterpret_cast<uint32_t*>(og + rb * qs + c) = pack_bf16(o[dt][2] * inv_b, o[dt][3] * inv_b);
-  }
-  if (t == 0) {
-    float* lg = lse + (size_t(b) * q_heads + h) * seq;
-    if (ra < seq) lg[ra] = (m[0] + log2f(l[0])) * kLn2;
-    if (rb < seq) lg[rb] = (m[1] + log2f(l[1])) * kLn2;
+  for (int mt = 0; mt < MT; ++mt) {
+    const int ra = row_first + mt * 16 + g, rb = ra + 8;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      l[mt][r] += __shfl_xor_sync(0xffffffffu, l[mt][r], 1);
+      l[mt][r] += __shfl_xor_sync(0xffffffffu, l[mt][r], 2);
+    }
+    const float inv_a = 1.0f / l[mt][0], inv_b = 1.0f / l[mt][1];
+#pragma unroll
+    for (int dt = 0; dt < D / 8; ++dt) {
+      const int c = dt * 8 + 2 * t;
+      if (ra < seq)
+        *reinterpret_cast<uint32_t*>(og + ra * qs + c) =
+            pack_bf16(o[mt][dt][0] * inv_a, o[mt][dt][1] * inv_a);
+      if (rb < seq)
+        *reinterpret_cast<uint32_t*>(og + rb * qs + c) =
+            pack_bf16(o[mt][dt][2] * inv_b, o[mt][dt][3] * inv_b);
+    }
+    if (t == 0) {
+      if (ra < seq) lg[ra] = (m[mt][0] * scale_log2 + log2f(l[mt][0])) * kLn2;
+      if (rb < seq) lg[rb] = (m[mt][1] * scale_log2 + log2f(l[mt][1])) * kLn2;
+    }
   }
 }
 
-// ---------------------------------------------------------------- backward
+template <int D, int W, int MT, int BN, bool QR>
+void launch_fwd(const bf16* q, const bf16* k, const bf16* v, const AttentionShape& s, bf16* out,
+                float* lse, cudaStream_t stream) {
+  using C = Fwd<D, W, MT, BN>;
+  auto* kern = fwd_kernel<D, W, MT, BN, QR>;
+  CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(C::kBytes)));
+  const dim3 grid((s.seq + C::kRows - 1) / C::kRows, s.q_heads, s.batch);
+  kern<<<grid, C::kThreads, C::kBytes, stream>>>(q, k, v, out, lse, s.seq, s.q_heads, s.kv_heads,
+                                                 kLog2e / std::sqrt(float(D)));
+  CUDA_CHECK_LAUNCH();
+}
 
-constexpr int kBwdKeys = 64;  // keys per block (4 warps x 16)
-constexpr int kBwdRows = 32;  // query rows per tile
+template <int W, int MT, int BN, bool QR = false>
+void fwd_variant(const bf16* q, const bf16* k, const bf16* v, const AttentionShape& s, bf16* out,
+                 float* lse, cudaStream_t stream) {
+  if (s.head_dim == 64)
+    launch_fwd<64, W, MT, BN, QR>(q, k, v, s, out, lse, stream);
+  else
+    launch_fwd<128, W, MT, BN, QR>(q, k, v, s, out, lse, stream);
+}
+
+// ---------------------------------------------------------------- backward
 
 // delta[b, h, i] = sum_d dO[b, i, h, d] * O[b, i, h, d]; one warp per row.
 __global__ void attention_delta_kernel(const bf16* __restrict dout, const bf16* __restrict out,
@@ -293,60 +288,70 @@ __global__ void attention_delta_kernel(const bf16* __restrict dout, const bf16* 
   }
 }
 
-template <int D>
-struct BwdSmem {
-  static constexpr int RP = D + 8;          // pitch of row-major [rows][D] tiles
-  static constexpr int SP = kBwdKeys + 8;   // pitch of ds [32][64]
-  static constexpr int k = 0;                          // [64][RP]
-  static constexpr int v = k + kBwdKeys * RP;          // [64][RP]
-  static constexpr int ds = v + kBwdKeys * RP;         // [32][SP]
-  static constexpr int stage0 = ds + kBwdRows * SP;    // two stages of q [32][RP], dO [32][RP]
-  static constexpr int stage = 2 * kBwdRows * RP;
-  static constexpr int end = stage0 + 2 * stage;       // bf16 elements
-  static constexpr size_t bytes = size_t(end) * 2 + 2 * 2 * kBwdRows * sizeof(float);
+// DST: dS is staged key-major ([keys][BQ], 32-bit conflict-free stores of the
+// C fragments, read back with ldmatrix.trans) instead of query-major (16-bit stores).
+template <int D, int W, int BQ, bool DST>
+struct Bwd {
+  static constexpr int kKeys = W * 16;  // keys per block
+  static constexpr int kThreads = W * 32;
+  static constexpr int RP = D + 8;       // pitch of row-major [rows][D] tiles
+  static constexpr int SP = DST ? BQ + 8 : kKeys + 8;  // pitch of dS [kKeys][BQ] or [BQ][kKeys]
+  static constexpr int k = 0;                        // [kKeys][RP]
+  static constexpr int v = k + kKeys * RP;           // [kKeys][RP]
+  static constexpr int ds = v + kKeys * RP;
+  // Then two stages of q [BQ][RP], dO [BQ][RP].
+  static constexpr int stage0 = ds + (DST ? kKeys : BQ) * SP;
+  static constexpr int stage = 2 * BQ * RP;
+  static constexpr int end = stage0 + 2 * stage;     // bf16 elements
+  static constexpr size_t kBytes = size_t(end) * 2 + 2 * 2 * BQ * sizeof(float);
+  // dQ tile [BQ x D]: warps in kRowGroups x (W / kRowGroups), each 16 rows x kCols.
+  static constexpr int kRowGroups = BQ / 16;
+  static constexpr int kCols = D / (W / kRowGroups);
+  static_assert(W % kRowGroups == 0 && kCols % 16 == 0, "dQ split");
 };
 
-template <int D>
-__global__ void __launch_bounds__(128)
-    flash_bwd_kernel(const bf16* __restrict dout, const bf16* __restrict q,
-                     const bf16* __restrict k, const bf16* __restrict v,
-                     const float* __restrict lse, const float* __restrict delta,
-                     float* __restrict dq_acc, bf16* __restrict dk, bf16* __restrict dv, int seq,
-                     int q_heads, int kv_heads, float scale) {
-  using L = BwdSmem<D>;
-  constexpr int RP = L::RP, SP = L::SP;
+// MINB: blocks per SM to fit in registers (2 caps a 256-thread block at 128).
+template <int D, int W, int BQ, int MINB, bool DST>
+__global__ void __launch_bounds__(W * 32, MINB)
+    bwd_kernel(const bf16* __restrict dout, const bf16* __restrict q, const bf16* __restrict k,
+               const bf16* __restrict v, const float* __restrict lse,
+               const float* __restrict delta, float* __restrict dq_acc, bf16* __restrict dk,
+               bf16* __restrict dv, int seq, int q_heads, int kv_heads, float scale) {
+  using L = Bwd<D, W, BQ, DST>;
+  constexpr int RP = L::RP, SP = L::SP, BK = L::kKeys;
   extern __shared__ __align__(16) unsigned char smem_raw[];
   bf16* sm = reinterpret_cast<bf16*>(smem_raw);
-  float* stats = reinterpret_cast<float*>(sm + L::end);  // [2 stages][lse 32 | delta 32]
+  float* stats = reinterpret_cast<float*>(sm + L::end);  // [2 stages][lse BQ | delta BQ]
 
-  const int kb = blockIdx.x, hk = blockIdx.y, b = blockIdx.z;
+  const int kb = blockIdx.x;  // early keys see the most queries: they start first
+  const int hk = blockIdx.y, b = blockIdx.z;
   const int group = q_heads / kv_heads;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
   const size_t qs = size_t(q_heads) * D, ks = size_t(kv_heads) * D;
-  const int key0 = kb * kBwdKeys;
+  const int key0 = kb * BK;
   const float scale_log2 = scale * kLog2e;
 
   const bf16* kg = k + size_t(b) * seq * ks + size_t(hk) * D;
   const bf16* vg = v + size_t(b) * seq * ks + size_t(hk) * D;
-  load_rows_async<D>(sm + L::k, RP, kg, ks, key0, kBwdKeys, seq);
-  load_rows_async<D>(sm + L::v, RP, vg, ks, key0, kBwdKeys, seq);
+  load_rows_async<D>(sm + L::k, RP, kg, ks, key0, BK, seq);
+  load_rows_async<D>(sm + L::v, RP, vg, ks, key0, BK, seq);
 
   // Work items: (q head of the group, query tile) from the diagonal down.
-  const int q_first = key0 / kBwdRows;
-  const int n_q = (seq + kBwdRows - 1) / kBwdRows - q_first;
+  const int q_first = key0 / BQ;
+  const int n_q = (seq + BQ - 1) / BQ - q_first;
   const int n_items = group * n_q;
   auto issue = [&](int item) {
-    const int h = hk * group + item / n_q, q0 = (q_first + item % n_q) * kBwdRows;
+    const int h = hk * group + item / n_q, q0 = (q_first + item % n_q) * BQ;
     bf16* st = sm + L::stage0 + (item & 1) * L::stage;
     const size_t off = size_t(b) * seq * qs + size_t(h) * D;
-    load_rows_async<D>(st, RP, q + off, qs, q0, kBwdRows, seq);
-    load_rows_async<D>(st + kBwdRows * RP, RP, dout + off, qs, q0, kBwdRows, seq);
-    if (threadIdx.x < kBwdRows) {
+    load_rows_async<D>(st, RP, q + off, qs, q0, BQ, seq);
+    load_rows_async<D>(st + BQ * RP, RP, dout + off, qs, q0, BQ, seq);
+    if (threadIdx.x < BQ) {
       const int i = q0 + threadIdx.x;
       const size_t r = (size_t(b) * q_heads + h) * seq + i;
-      float* sst = stats + (item & 1) * 2 * kBwdRows;
+      float* sst = stats + (item & 1) * 2 * BQ;
       sst[threadIdx.x] = i < seq ? lse[r] * kLog2e : 0.0f;
-      sst[kBwdRows + threadIdx.x] = i < seq ? delta[r] : 0.0f;
+      sst[BQ + threadIdx.x] = i < seq ? delta[r] : 0.0f;
     }
   };
   issue(0);
@@ -360,93 +365,124 @@ __global__ void __launch_bounds__(128)
 
   const int wkey = warp * 16;  // this warp's keys within the block
   const int key_a = key0 + wkey + g, key_b = key_a + 8;
+  bf16* ds_s = sm + L::ds;
 
   for (int item = 0; item < n_items; ++item) {
+    cp_async_wait_0();
+    __syncthreads();  // this tile landed; everyone is done with the previous one and dS
     if (item + 1 < n_items) issue(item + 1);
     cp_async_commit();
-    cp_async_wait_1();
-    __syncthreads();
-    const int h = hk * group + item / n_q, q0 = (q_first + item % n_q) * kBwdRows;
+    const int h = hk * group + item / n_q, q0 = (q_first + item % n_q) * BQ;
     const bf16* q_s = sm + L::stage0 + (item & 1) * L::stage;
-    const bf16* do_s = q_s + kBwdRows * RP;
-    const float* lse_s = stats + (item & 1) * 2 * kBwdRows;
-    const float* delta_s = lse_s + kBwdRows;
+    const bf16* do_s = q_s + BQ * RP;
+    const float* lse_s = stats + (item & 1) * 2 * BQ;
+    const float* delta_s = lse_s + BQ;
 
-    // S^T = K Q^T and dP^T = V dO^T for this warp's 16 keys x 32 queries.
-    float st[kBwdRows / 8][4], dpt[kBwdRows / 8][4];
+    if (q0 + BQ - 1 < key0 + wkey) {  // every query of the tile precedes this warp's keys
+      if (DST) {
 #pragma unroll
-    for (int nt = 0; nt < kBwdRows / 8; ++nt)
+        for (int nt = 0; nt < BQ / 8; ++nt) {
+          *reinterpret_cast<uint32_t*>(ds_s + (wkey + g) * SP + nt * 8 + 2 * t) = 0u;
+          *reinterpret_cast<uint32_t*>(ds_s + (wkey + g + 8) * SP + nt * 8 + 2 * t) = 0u;
+        }
+      } else {
 #pragma unroll
-      for (int e = 0; e < 4; ++e) st[nt][e] = dpt[nt][e] = 0.0f;
+        for (int nt = 0; nt < BQ / 8; ++nt)
 #pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
-      uint32_t ka[4], va[4];
-      load_a(ka, sm + L::k + wkey * RP + kk * 16, RP, lane);
-      load_a(va, sm + L::v + wkey * RP + kk * 16, RP, lane);
+          for (int e = 0; e < 4; ++e)
+            ds_s[(nt * 8 + 2 * t + (e & 1)) * SP + wkey + g + (e < 2 ? 0 : 8)] =
+                __float2bfloat16_rn(0.0f);
+      }
+    } else {
+      // S^T = K Q^T and dP^T = V dO^T for this warp's 16 keys x BQ queries.
+      float st[BQ / 8][4], dpt[BQ / 8][4];
 #pragma unroll
-      for (int nt = 0; nt < kBwdRows / 8; nt += 2) {
-        uint32_t bf[4];
-        load_b_nmajor(bf, q_s + nt * 8 * RP + kk * 16, RP, lane);
-        mma16816(st[nt], ka, bf[0], bf[1]);
-        mma16816(st[nt + 1], ka, bf[2], bf[3]);
-        load_b_nmajor(bf, do_s + nt * 8 * RP + kk * 16, RP, lane);
-        mma16816(dpt[nt], va, bf[0], bf[1]);
-        mma16816(dpt[nt + 1], va, bf[2], bf[3]);
+      for (int nt = 0; nt < BQ / 8; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) st[nt][e] = dpt[nt][e] = 0.0f;
+#pragma unroll
+      for (int kk = 0; kk < D / 16; ++kk) {
+        uint32_t ka[4], va[4];
+        load_a(ka, sm + L::k + wkey * RP + kk * 16, RP, lane);
+        load_a(va, sm + L::v + wkey * RP + kk * 16, RP, lane);
+#pragma unroll
+        for (int nt = 0; nt < BQ / 8; nt += 2) {
+          uint32_t bf[4];
+          load_b_nmajor(bf, q_s + nt * 8 * RP + kk * 16, RP, lane);
+          mma16816(st[nt], ka, bf[0], bf[1]);
+          mma16816(st[nt + 1], ka, bf[2], bf[3]);
+          load_b_nmajor(bf, do_s + nt * 8 * RP + kk * 16, RP, lane);
+          mma16816(dpt[nt], va, bf[0], bf[1]);
+          mma16816(dpt[nt + 1], va, bf[2], bf[3]);
+        }
+      }
+      // P^T = exp2(S^T scale log2e - lse log2e), masked near the diagonal and the
+      // end; dS^T / scale = P^T (dP^T - delta) (the scale goes onto dK and dQ).
+      const bool masked = q0 < key0 + wkey + 15 || q0 + BQ > seq || key0 + wkey + 16 > seq;
+#pragma unroll
+      for (int nt = 0; nt < BQ / 8; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int qi = nt * 8 + 2 * t + (e & 1);
+          float p = fast_exp2(fmaf(st[nt][e], scale_log2, -lse_s[qi]));
+          if (masked) {
+            const int key = e < 2 ? key_a : key_b;
+            if (key > q0 + qi || q0 + qi >= seq || key >= seq) p = 0.0f;
+          }
+          st[nt][e] = p;
+          dpt[nt][e] = p * (dpt[nt][e] - delta_s[qi]);
+        }
+      // dV += P^T dO, dK += dS^T Q (A operands straight from the C fragments).
+#pragma unroll
+      for (int kk = 0; kk < BQ / 16; ++kk) {
+        uint32_t pa[4], da[4];
+        c_to_a(pa, st[2 * kk], st[2 * kk + 1]);
+        c_to_a(da, dpt[2 * kk], dpt[2 * kk + 1]);
+#pragma unroll
+        for (int dt = 0; dt < D / 8; dt += 2) {
+          uint32_t bf[4];
+          load_b_kmajor(bf, do_s + kk * 16 * RP + dt * 8, RP, lane);
+          mma16816(dv_acc[dt], pa, bf[0], bf[1]);
+          mma16816(dv_acc[dt + 1], pa, bf[2], bf[3]);
+          load_b_kmajor(bf, q_s + kk * 16 * RP + dt * 8, RP, lane);
+          mma16816(dk_acc[dt], da, bf[0], bf[1]);
+          mma16816(dk_acc[dt + 1], da, bf[2], bf[3]);
+        }
+      }
+      // dS to smem for dQ = dS K.
+      if (DST) {
+#pragma unroll
+        for (int nt = 0; nt < BQ / 8; ++nt) {
+          *reinterpret_cast<uint32_t*>(ds_s + (wkey + g) * SP + nt * 8 + 2 * t) =
+              pack_bf16(dpt[nt][0], dpt[nt][1]);
+          *reinterpret_cast<uint32_t*>(ds_s + (wkey + g + 8) * SP + nt * 8 + 2 * t) =
+              pack_bf16(dpt[nt][2], dpt[nt][3]);
+        }
+      } else {
+#pragma unroll
+        for (int nt = 0; nt < BQ / 8; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int qi = nt * 8 + 2 * t + (e & 1);
+            ds_s[qi * SP + wkey + g + (e < 2 ? 0 : 8)] = __float2bfloat16_rn(dpt[nt][e]);
+          }
       }
     }
-    // P^T = exp(scale S^T - lse), masked; dS^T = P^T (dP^T - delta) * scale.
-#pragma unroll
-    for (int nt = 0; nt < kBwdRows / 8; ++nt)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int qi = nt * 8 + 2 * t + (e & 1);
-        const int key = e < 2 ? key_a : key_b;
-        const bool live = key <= q0 + qi && q0 + qi < seq && key < seq;
-        const float p = live ? exp2f(st[nt][e] * scale_log2 - lse_s[qi]) : 0.0f;
-        st[nt][e] = p;
-        dpt[nt][e] = p * (dpt[nt][e] - delta_s[qi]) * scale;
-      }
-    // dV += P^T dO, dK += dS^T Q (A operands straight from the C fragments).
-#pragma unroll
-    for (int kk = 0; kk < kBwdRows / 16; ++kk) {
-      uint32_t pa[4];
-      c_to_a(pa, st[2 * kk], st[2 * kk + 1]);
-      uint32_t da[4];
-      c_to_a(da, dpt[2 * kk], dpt[2 * kk + 1]);
-#pragma unroll
-      for (int dt = 0; dt < D / 8; dt += 2) {
-        uint32_t bf[4];
-        load_b_kmajor(bf, do_s + kk * 16 * RP + dt * 8, RP, lane);
-        mma16816(dv_acc[dt], pa, bf[0], bf[1]);
-        mma16816(dv_acc[dt + 1], pa, bf[2], bf[3]);
-        load_b_kmajor(bf, q_s + kk * 16 * RP + dt * 8, RP, lane);
-        mma16816(dk_acc[dt], da, bf[0], bf[1]);
-        mma16816(dk_acc[dt + 1], da, bf[2], bf[3]);
-      }
-    }
-    // dS (query-major) to smem for dQ = dS K.
-    bf16* ds_s = sm + L::ds;
-#pragma unroll
-    for (int nt = 0; nt < kBwdRows / 8; ++nt)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int qi = nt * 8 + 2 * t + (e & 1);
-        const int kl = wkey + g + (e < 2 ? 0 : 8);
-        ds_s[qi * SP + kl] = __float2bfloat16_rn(dpt[nt][e]);
-      }
     __syncthreads();
-    // dQ tile [32 x D]: warp w takes query rows (w % 2) * 16, columns (w / 2) * D / 2.
     {
-      const int qr = (warp % 2) * 16, dc = (warp / 2) * (D / 2);
-      float dq[D / 16][4];
+      const int qr = (warp % L::kRowGroups) * 16, dc = (warp / L::kRowGroups) * L::kCols;
+      float dq[L::kCols / 8][4];
 #pragma unroll
-      for (int nt = 0; nt < D / 16; ++nt) dq[nt][0] = dq[nt][1] = dq[nt][2] = dq[nt][3] = 0.0f;
+      for (int nt = 0; nt < L::kCols / 8; ++nt) dq[nt][0] = dq[nt][1] = dq[nt][2] = dq[nt][3] = 0.0f;
 #pragma unroll
-      for (int kk = 0; kk < kBwdKeys / 16; ++kk) {
+      for (int kk = 0; kk < BK / 16; ++kk) {
         uint32_t a[4];
-        load_a(a, ds_s + qr * SP + kk * 16, SP, lane);
+        if (DST)
+          load_a_kmajor(a, ds_s + kk * 16 * SP + qr, SP, lane);
+        else
+          load_a(a, ds_s + qr * SP + kk * 16, SP, lane);
 #pragma unroll
-        for (int nt = 0; nt < D / 16; nt += 2) {
+        for (int nt = 0; nt < L::kCols / 8; nt += 2) {
           uint32_t bf[4];
           load_b_kmajor(bf, sm + L::k + kk * 16 * RP + dc + nt * 8, RP, lane);
           mma16816(dq[nt], a, bf[0], bf[1]);
@@ -454,21 +490,26 @@ __global__ void __launch_bounds__(128)
         }
       }
       float* dqg = dq_acc + size_t(b) * seq * qs + size_t(h) * D;
-      const int qa = q0 + qr + g, qb = qa + 8;
+      // Lanes t and t ^ 1 swap halves so that each adds 4 adjacent columns of one
+      // row: even t row g, columns 2t..2t+3; odd t row g + 8, columns 2t-2..2t+1.
+      const bool odd = t & 1;
+      const int row = q0 + qr + g + (odd ? 8 : 0);
 #pragma unroll
-      for (int nt = 0; nt < D / 16; ++nt) {
-        const int c = dc + nt * 8 + 2 * t;
-        if (qa < seq) {
-          atomicAdd(dqg + qa * qs + c, dq[nt][0]);
-          atomicAdd(dqg + qa * qs + c + 1, dq[nt][1]);
-        }
-        if (qb < seq) {
-          atomicAdd(dqg + qb * qs + c, dq[nt][2]);
-          atomicAdd(dqg + qb * qs + c + 1, dq[nt][3]);
+      for (int nt = 0; nt < L::kCols / 8; ++nt) {
+        const float send0 = odd ? dq[nt][0] : dq[nt][2], send1 = odd ? dq[nt][1] : dq[nt][3];
+        const float got0 = __shfl_xor_sync(0xffffffffu, send0, 1);
+        const float got1 = __shfl_xor_sync(0xffffffffu, send1, 1);
+        const int c = dc + nt * 8 + 2 * (t & ~1);
+        if (row < seq) {
+          if (odd)
+            atomic_add4(dqg + row * qs + c, got0 * scale, got1 * scale, dq[nt][2] * scale,
+                        dq[nt][3] * scale);
+          else
+            atomic_add4(dqg + row * qs + c, dq[nt][0] * scale, dq[nt][1] * scale, got0 * scale,
+                        got1 * scale);
         }
       }
     }
-    __syncthreads();  // ds_s and this stage are rewritten next
   }
 
   bf16* dkg = dk + size_t(b) * seq * ks + size_t(hk) * D;
@@ -477,15 +518,75 @@ __global__ void __launch_bounds__(128)
   for (int dt = 0; dt < D / 8; ++dt) {
     const int c = dt * 8 + 2 * t;
     if (key_a < seq) {
-      *reinterpret_cast<uint32_t*>(dkg + key_a * ks + c) = pack_bf16(dk_acc[dt][0], dk_acc[dt][1]);
+      *reinterpret_cast<uint32_t*>(dkg + key_a * ks + c) =
+          pack_bf16(dk_acc[dt][0] * scale, dk_acc[dt][1] * scale);
       *reinterpret_cast<uint32_t*>(dvg + key_a * ks + c) = pack_bf16(dv_acc[dt][0], dv_acc[dt][1]);
     }
     if (key_b < seq) {
-      *reinterpret_cast<uint32_t*>(dkg + key_b * ks + c) = pack_bf16(dk_acc[dt][2], dk_acc[dt][3]);
+      *reinterpret_cast<uint32_t*>(dkg + key_b * ks + c) =
+          pack_bf16(dk_acc[dt][2] * scale, dk_acc[dt][3] * scale);
       *reinterpret_cast<uint32_t*>(dvg + key_b * ks + c) = pack_bf16(dv_acc[dt][2], dv_acc[dt][3]);
     }
   }
 }
+
+template <int D, int W, int BQ, int MINB, bool DST>
+void launch_bwd(const BwdArgs& a, cudaStream_t stream) {
+  using L = Bwd<D, W, BQ, DST>;
+  auto* kern = bwd_kernel<D, W, BQ, MINB, DST>;
+  CUDA_CHECK(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(L::kBytes)));
+  const dim3 grid((a.s.seq + L::kKeys - 1) / L::kKeys, a.s.kv_heads, a.s.batch);
+  kern<<<grid, L::kThreads, L::kBytes, stream>>>(a.dout, a.q, a.k, a.v, a.lse, a.delta, a.dq_acc,
+                                                 a.dk, a.dv, a.s.seq, a.s.q_heads, a.s.kv_heads,
+                                                 1.0f / std::sqrt(float(D)));
+  CUDA_CHECK_LAUNCH();
+}
+
+template <int W, int BQ, int MINB = 1, bool DST = false>
+void bwd_variant(const BwdArgs& a, cudaStream_t stream) {
+  if (a.s.head_dim == 64)
+    launch_bwd<64, W, BQ, MINB, DST>(a, stream);
+  else
+    launch_bwd<128, W, BQ, MINB, DST>(a, stream);
+}
+
+// ---------------------------------------------------------------- variants
+
+using FwdFn = void (*)(const bf16*, const bf16*, const bf16*, const AttentionShape&, bf16*, float*,
+                       cudaStream_t);
+using BwdFn = void (*)(const BwdArgs&, cudaStream_t);
+struct FwdVariant {
+  const char* name;
+  FwdFn fn;
+};
+struct BwdVariant {
+  const char* name;
+  BwdFn fn;
+};
+
+constexpr FwdVariant kFwd[] = {
+    {"run2", run2_forward},
+    {"w4m1n64", fwd_variant<4, 1, 64>},
+    {"w8m1n64", fwd_variant<8, 1, 64>},
+    {"w4m2n64", fwd_variant<4, 2, 64>},
+    {"w8m1n128", fwd_variant<8, 1, 128>},
+    {"w4m2n32", fwd_variant<4, 2, 32>},
+    {"w8m2n64", fwd_variant<8, 2, 64>},
+    {"w8m1n128q", fwd_variant<8, 1, 128, true>},
+};
+constexpr BwdVariant kBwd[] = {
+    {"run2", run2_backward},
+    {"w4q32", bwd_variant<4, 32>},
+    {"w4q64", bwd_variant<4, 64>},
+    {"w8q32", bwd_variant<8, 32>},
+    {"w8q64", bwd_variant<8, 64>},
+    {"w8q64t", bwd_variant<8, 64, 1, true>},
+    {"w8q32b2t", bwd_variant<8, 32, 2, true>},
+    {"w4q64b3t", bwd_variant<4, 64, 3, true>},
+};
+constexpr int kFwdCount = sizeof(kFwd) / sizeof(kFwd[0]);
+constexpr int kBwdCount = sizeof(kBwd) / sizeof(kBwd[0]);
 
 void check_shape(const AttentionShape& s) {
   if (s.head_dim != 64 && s.head_dim != 128)
@@ -495,41 +596,53 @@ void check_shape(const AttentionShape& s) {
   if (s.batch <= 0 || s.seq <= 0) throw std::invalid_argument("flash attention: empty shape");
 }
 
-template <int D>
-void launch_bwd(const bf16* dout, const bf16* q, const bf16* k, const bf16* v, const float* lse,
-                const float* delta, float* dq_acc, bf16* dk, bf16* dv, const AttentionShape& s,
-                cudaStream_t stream) {
-  const size_t smem = BwdSmem<D>::bytes;
-  CUDA_CHECK(cudaFuncSetAttribute(flash_bwd_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(smem)));
-  const dim3 grid((s.seq + kBwdKeys - 1) / kBwdKeys, s.kv_heads, s.batch);
-  flash_bwd_kernel<D><<<grid, 128, smem, stream>>>(dout, q, k, v, lse, delta, dq_acc, dk, dv,
-                                                   s.seq, s.q_heads, s.kv_heads,
-                                                   1.0f / std::sqrt(float(D)));
-  CUDA_CHECK_LAUNCH();
+template <typename V, int N>
+int find_variant(const V (&table)[N], const char* name) {
+  for (int i = 0; i < N; ++i)
+    if (std::strcmp(table[i].name, name) == 0) return i;
+  throw std::logic_error("flash attention: no variant " + std::string(name));
 }
 
-template <int D>
-void launch_fwd(const bf16* q, const bf16* k, const bf16* v, const AttentionShape& s, bf16* out,
-                float* lse, cudaStream_t stream) {
-  const size_t smem = FwdSmem<D>::bytes;
-  CUDA_CHECK(cudaFuncSetAttribute(flash_fwd_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(smem)));
-  const dim3 grid((s.seq + kFwdRows - 1) / kFwdRows, s.q_heads, s.batch);
-  flash_fwd_kernel<D><<<grid, 128, smem, stream>>>(q, k, v, out, lse, s.seq, s.q_heads, s.kv_heads,
-                                                   kLog2e / std::sqrt(float(D)));
-  CUDA_CHECK_LAUNCH();
+void check_variant(int variant, int count) {
+  if (variant < 0 || variant >= count)
+    throw std::invalid_argument("flash attention: variant must be in [0, count)");
 }
 
 }  // namespace
+}  // namespace attn_detail
+
+using attn_detail::bf16;
+
+int attention_forward_variant_count() { return attn_detail::kFwdCount; }
+int attention_backward_variant_count() { return attn_detail::kBwdCount; }
+const char* attention_forward_variant_name(int variant) {
+  attn_detail::check_variant(variant, attn_detail::kFwdCount);
+  return attn_detail::kFwd[variant].name;
+}
+const char* attention_backward_variant_name(int variant) {
+  attn_detail::check_variant(variant, attn_detail::kBwdCount);
+  return attn_detail::kBwd[variant].name;
+}
+// Fastest on an H200 at 4 x 2048, causal (bench/kernels/RESULTS.md, run 3).
+int attention_default_forward_variant(int head_dim) {
+  return attn_detail::find_variant(attn_detail::kFwd, head_dim == 64 ? "w8m1n128" : "w8m1n64");
+}
+int attention_default_backward_variant(int head_dim) {
+  return attn_detail::find_variant(attn_detail::kBwd, head_dim == 64 ? "w4q64b3t" : "w8q64t");
+}
+
+void flash_attention_forward_variant(int variant, const bf16* q, const bf16* k, const bf16* v,
+                                     const AttentionShape& s, bf16* out, float* lse,
+                                     cudaStream_t stream) {
+  attn_detail::check_shape(s);
+  attn_detail::check_variant(variant, attn_detail::kFwdCount);
+  attn_detail::kFwd[variant].fn(q, k, v, s, out, lse, stream);
+}
 
 void flash_attention_forward(const bf16* q, const bf16* k, const bf16* v, const AttentionShape& s,
                              bf16* out, float* lse, cudaStream_t stream) {
-  check_shape(s);
-  if (s.head_dim == 64)
-    launch_fwd<64>(q, k, v, s, out, lse, stream);
-  else
-    launch_fwd<128>(q, k, v, s, out, lse, stream);
+  flash_attention_forward_variant(attention_default_forward_variant(s.head_dim), q, k, v, s, out,
+                                  lse, stream);
 }
 
 size_t flash_attention_backward_workspace_bytes(const AttentionShape& s) {
@@ -537,23 +650,30 @@ size_t flash_attention_backward_workspace_bytes(const AttentionShape& s) {
   return rows * s.head_dim * sizeof(float) + rows * sizeof(float);
 }
 
-void flash_attention_backward(const bf16* dout, const bf16* q, const bf16* k, const bf16* v,
-                              const bf16* out, const float* lse, const AttentionShape& s,
-                              bf16* dq, bf16* dk, bf16* dv, void* workspace,
-                              cudaStream_t stream) {
-  check_shape(s);
+void flash_attention_backward_variant(int variant, const bf16* dout, const bf16* q, const bf16* k,
+                                      const bf16* v, const bf16* out, const float* lse,
+                                      const AttentionShape& s, bf16* dq, bf16* dk, bf16* dv,
+                                      void* workspace, cudaStream_t stream) {
+  attn_detail::check_shape(s);
+  attn_detail::check_variant(variant, attn_detail::kBwdCount);
   const size_t rows = size_t(s.batch) * s.seq * s.q_heads;
   float* dq_acc = static_cast<float*>(workspace);
   float* delta = dq_acc + rows * s.head_dim;
   CUDA_CHECK(cudaMemsetAsync(dq_acc, 0, rows * s.head_dim * sizeof(float), stream));
-  attention_delta_kernel<<<static_cast<unsigned>((rows * 32 + 255) / 256), 256, 0, stream>>>(
-      dout, out, delta, s.batch, s.seq, s.q_heads, s.head_dim);
+  attn_detail::attention_delta_kernel<<<static_cast<unsigned>((rows * 32 + 255) / 256), 256, 0,
+                                        stream>>>(dout, out, delta, s.batch, s.seq, s.q_heads,
+                                                  s.head_dim);
   CUDA_CHECK_LAUNCH();
-  if (s.head_dim == 64)
-    launch_bwd<64>(dout, q, k, v, lse, delta, dq_acc, dk, dv, s, stream);
-  else
-    launch_bwd<128>(dout, q, k, v, lse, delta, dq_acc, dk, dv, s, stream);
+  attn_detail::kBwd[variant].fn({dout, q, k, v, lse, delta, dq_acc, dk, dv, s}, stream);
   cast_fp32_to_bf16(dq_acc, dq, rows * s.head_dim, stream);
+}
+
+void flash_attention_backward(const bf16* dout, const bf16* q, const bf16* k, const bf16* v,
+                              const bf16* out, const float* lse, const AttentionShape& s,
+                              bf16* dq, bf16* dk, bf16* dv, void* workspace,
+                              cudaStream_t stream) {
+  flash_attention_backward_variant(attention_default_backward_variant(s.head_dim), dout, q, k, v,
+                                   out, lse, s, dq, dk, dv, workspace, stream);
 }
 
 }  // namespace parallax::gpu

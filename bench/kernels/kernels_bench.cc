@@ -20,6 +20,7 @@
 #include "kernels/activations.h"
 #include "kernels/adamw.h"
 #include "kernels/attention.h"
+#include "kernels/attention_variants.h"
 #include "kernels/casts.h"
 #include "kernels/check.h"
 #include "kernels/cross_entropy.h"
@@ -34,6 +35,7 @@ namespace {
 using bf16 = __nv_bfloat16;
 
 int g_iters = 20;
+bool g_only_attention = false;  // --only=attention
 
 // Device allocation filled with random values (a 4M-element random pool tiled
 // over the buffer: not zeros, and far larger than L2 for the big tensors).
@@ -89,17 +91,74 @@ void report_bytes(const std::string& name, const std::string& shape, double byte
               bytes / (ms * 1e-3) / 1e9);
 }
 
-void report_flops(const std::string& name, const std::string& shape, double flops,
-                  const std::function<void()>& fn) {
+// Prints the median time and TFLOP/s (and `note`); returns the time.
+float report_flops(const std::string& name, const std::string& shape, double flops,
+                   const std::function<void()>& fn, const std::string& note = "") {
   const float ms = median_ms(fn);
-  std::printf("%-26s %-34s %9.3f ms %9.1f TFLOP/s\n", name.c_str(), shape.c_str(), ms,
-              flops / (ms * 1e-3) / 1e12);
+  std::printf("%-26s %-34s %9.3f ms %9.1f TFLOP/s %s\n", name.c_str(), shape.c_str(), ms,
+              flops / (ms * 1e-3) / 1e12, note.c_str());
+  return ms;
+}
+
+std::string speedup_note(float base_ms, float ms) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "(x%.2f vs run2)", base_ms / ms);
+  return buf;
 }
 
 std::string dims(std::initializer_list<long> d) {
   std::string s;
   for (long x : d) s += (s.empty() ? "" : "x") + std::to_string(x);
   return s;
+}
+
+// Flash attention at the model's shapes (hidden H as 16 heads of 128 or 32 of
+// 64): every tile variant, then the default entry points, each with its
+// speed-up over variant 0 ("run2", the kernels before tuning) of this run.
+void bench_attention(int B, int S, int H) {
+  for (int hd : {64, 128}) {
+    const AttentionShape s{B, S, H / hd, H / hd, hd};
+    const size_t n = size_t(B) * S * H;
+    bf16 *q = alloc_random<bf16>(n, -2, 2), *k = alloc_random<bf16>(n, -2, 2),
+         *v = alloc_random<bf16>(n), *o = alloc_random<bf16>(n), *dout = alloc_random<bf16>(n);
+    bf16 *dq = alloc_random<bf16>(n), *dk = alloc_random<bf16>(n), *dv = alloc_random<bf16>(n);
+    float* lse = alloc_random<float>(size_t(B) * s.q_heads * S);
+    void* ws = nullptr;
+    CUDA_CHECK(cudaMalloc(&ws, flash_attention_backward_workspace_bytes(s)));
+    // Causal: half of the 2 matmuls (QK^T, PV) of 2 b h s^2 d FLOPs each.
+    const double fwd = 4.0 * B * s.q_heads * double(S) * S * hd / 2;
+    const std::string shape = dims({B, S, s.q_heads, hd}) + " causal";
+    const std::string d = " d" + std::to_string(hd);
+    // Variant 0 is timed first; every later line prints its speed-up over it.
+    float base = 0;
+    for (int i = 0; i < attention_forward_variant_count(); ++i) {
+      const float ms = median_ms([&] { flash_attention_forward_variant(i, q, k, v, s, o, lse, nullptr); });
+      if (i == 0) base = ms;
+      std::printf("%-26s %-34s %9.3f ms %9.1f TFLOP/s %s\n",
+                  ("attn fwd" + d + " " + attention_forward_variant_name(i)).c_str(),
+                  shape.c_str(), ms, fwd / (ms * 1e-3) / 1e12, speedup_note(base, ms).c_str());
+    }
+    report_flops("flash attn fwd" + d, shape, fwd,
+                 [&] { flash_attention_forward(q, k, v, s, o, lse, nullptr); }, "(default)");
+    // The backward reads a real forward's output and lse.
+    flash_attention_forward(q, k, v, s, o, lse, nullptr);
+    for (int i = 0; i < attention_backward_variant_count(); ++i) {
+      const float ms = median_ms([&] {
+        flash_attention_backward_variant(i, dout, q, k, v, o, lse, s, dq, dk, dv, ws, nullptr);
+      });
+      if (i == 0) base = ms;
+      std::printf("%-26s %-34s %9.3f ms %9.1f TFLOP/s %s\n",
+                  ("attn bwd" + d + " " + attention_backward_variant_name(i)).c_str(),
+                  shape.c_str(), ms, 2.5 * fwd / (ms * 1e-3) / 1e12,
+                  speedup_note(base, ms).c_str());
+    }
+    report_flops("flash attn bwd" + d, shape, 2.5 * fwd, [&] {
+      flash_attention_backward(dout, q, k, v, o, lse, s, dq, dk, dv, ws, nullptr);
+    }, "(default)");
+    for (void* p : {(void*)q, (void*)k, (void*)v, (void*)o, (void*)dout, (void*)dq, (void*)dk,
+                    (void*)dv, (void*)lse, ws})
+      CUDA_CHECK(cudaFree(p));
+  }
 }
 
 void run() {
@@ -110,6 +169,10 @@ void run() {
   std::printf("device: %s, %d SMs, L2 %d MB\n", prop.name, prop.multiProcessorCount,
               prop.l2CacheSize >> 20);
   std::printf("%-26s %-34s %12s %14s\n", "kernel", "shape", "median", "rate");
+  if (g_only_attention) {
+    bench_attention(B, S, H);
+    return;
+  }
 
   {  // Ceiling: device-to-device copy (bytes read + written).
     const size_t n = size_t(1) << 30;
@@ -196,27 +259,7 @@ void run() {
                [&] { rope_forward(x, B, S, NH, HD, 10000.0f, 0, y, nullptr); });
   report_bytes("rope bwd (q)", dims({B, S, NH, HD}), rope_bytes,
                [&] { rope_backward(dy, B, S, NH, HD, 10000.0f, 0, dx, nullptr); });
-  for (int hd : {64, 128}) {
-    const AttentionShape s{B, S, H / hd, H / hd, hd};
-    const size_t n = rows * H;
-    bf16 *q = alloc_random<bf16>(n, -2, 2), *k = alloc_random<bf16>(n, -2, 2),
-         *v = alloc_random<bf16>(n), *o = alloc_random<bf16>(n), *dout = alloc_random<bf16>(n);
-    bf16 *dq = alloc_random<bf16>(n), *dk = alloc_random<bf16>(n), *dv = alloc_random<bf16>(n);
-    float* lse = alloc_random<float>(size_t(B) * s.q_heads * S);
-    void* ws = nullptr;
-    CUDA_CHECK(cudaMalloc(&ws, flash_attention_backward_workspace_bytes(s)));
-    // Causal: half of the 2 matmuls (QK^T, PV) of 2 b h s^2 d FLOPs each.
-    const double fwd = 4.0 * B * s.q_heads * double(S) * S * hd / 2;
-    const std::string shape = dims({B, S, s.q_heads, hd}) + " causal";
-    report_flops("flash attn fwd d" + std::to_string(hd), shape, fwd,
-                 [&] { flash_attention_forward(q, k, v, s, o, lse, nullptr); });
-    report_flops("flash attn bwd d" + std::to_string(hd), shape, 2.5 * fwd, [&] {
-      flash_attention_backward(dout, q, k, v, o, lse, s, dq, dk, dv, ws, nullptr);
-    });
-    for (void* p : {(void*)q, (void*)k, (void*)v, (void*)o, (void*)dout, (void*)dq, (void*)dk,
-                    (void*)dv, (void*)lse, ws})
-      CUDA_CHECK(cudaFree(p));
-  }
+  bench_attention(B, S, H);
   {
     bf16* logits = alloc_random<bf16>(rows * V, -8, 8);
     int32_t* tok = alloc_tokens(rows, V);
@@ -296,7 +339,10 @@ void run() {
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
-    if (std::strncmp(argv[i], "--iters=", 8) == 0) parallax::gpu::g_iters = std::atoi(argv[i] + 8);
+    if (std::strncmp(argv[i], "--iters=", 8) == 0)
+      parallax::gpu::g_iters = std::atoi(argv[i] + 8);
+    else if (std::strcmp(argv[i], "--only=attention") == 0)
+      parallax::gpu::g_only_attention = true;
   int n = 0;
   if (cudaGetDeviceCount(&n) != cudaSuccess || n == 0) {
     std::printf("no CUDA device: nothing to measure\n");
