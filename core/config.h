@@ -71,6 +71,10 @@ struct ParallelConfig {
   // bucket (Megatron's --overlap-grad-reduce, PyTorch DDP); false: one
   // reduction after the whole backward (Megatron 2021's --DDP-impl local).
   bool overlap_grad_reduce = true;
+  // Pipeline sends / receives run beside compute (true), or block it (false:
+  // Megatron-LM 2021's batch_isend_irecv, req.wait() and cuda synchronize
+  // after every exchange, so each forward and backward waits for its transfer).
+  bool overlap_p2p = true;
   // Transformer layers on each pipeline stage (size pp); empty = even split.
   std::vector<int> stage_layers;
 

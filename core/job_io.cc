@@ -29,6 +29,7 @@ nlohmann::json ParallelToJson(const ParallelConfig& p) {
                       {"schedule", NameOf(ScheduleNames(), p.schedule)}};
   if (!p.stage_layers.empty()) j["stage_layers"] = p.stage_layers;
   if (!p.overlap_grad_reduce) j["overlap_grad_reduce"] = false;
+  if (!p.overlap_p2p) j["overlap_p2p"] = false;
   return j;
 }
 
@@ -59,6 +60,7 @@ ParallelConfig ParallelFromJson(const nlohmann::json& j, const std::string& wher
   p.attention = r.Enum("attention", AttentionNames(), AttentionKernel::kFlash);
   p.schedule = r.Enum("schedule", ScheduleNames(), ScheduleKind::k1F1B);
   p.overlap_grad_reduce = r.Bool("overlap_grad_reduce", true);
+  p.overlap_p2p = r.Bool("overlap_p2p", true);
   for (int64_t v : r.IntList("stage_layers")) p.stage_layers.push_back(static_cast<int>(v));
   r.RejectUnknownKeys();
   return p;

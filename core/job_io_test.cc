@@ -28,6 +28,24 @@ TEST(PlanJson, RoundTripsExactly) {
   EXPECT_EQ(once["format_version"], kPlanFormatVersion);
 }
 
+TEST(PlanJson, OverlapSwitchesRoundTripAndDefaultOn) {
+  Job j;
+  j.model = ResolveModel("narayanan-18.4b");
+  j.cluster = ResolveCluster("dgx-a100-80g");
+  j.training = {1024, 2048, 1, Precision::kFp16Mixed};
+  j.parallel.tp = 8;
+  j.parallel.dp = 32;
+  nlohmann::json doc = JobToJson(j);
+  EXPECT_FALSE(doc["parallel"].contains("overlap_grad_reduce"));  // defaults are not written
+  EXPECT_TRUE(JobFromJson(doc, "plan.json").parallel.overlap_p2p);
+  j.parallel.overlap_grad_reduce = false;
+  j.parallel.overlap_p2p = false;
+  doc = JobToJson(j);
+  const Job back = JobFromJson(doc, "plan.json");
+  EXPECT_FALSE(back.parallel.overlap_grad_reduce);
+  EXPECT_FALSE(back.parallel.overlap_p2p);
+}
+
 TEST(PlanJson, Strict) {
   Job j;
   j.model = ResolveModel("gpt-tiny");

@@ -83,6 +83,8 @@ std::string EmitMegatron(const Job& job) {
   }
   if (p.sp) arg("--sequence-parallel");
   if (p.zero == 1) arg("--use-distributed-optimizer");
+  // parallax simulates the bucketed reduction overlapped with the backward unless told otherwise.
+  if (p.overlap_grad_reduce && p.dp * p.cp > 1 && p.zero <= 1) arg("--overlap-grad-reduce");
   if (p.zero >= 2) notes.push_back("ZeRO-" + S(p.zero) + " has no pretrain_gpt.py flag here; use --emit deepspeed");
   if (p.recompute == Recompute::kSelective) arg("--recompute-granularity", "selective");
   if (p.recompute == Recompute::kFull) {

@@ -59,7 +59,7 @@ TEST(EmitMegatron, UsesOnlyDocumentedArgumentsAndCarriesTheUnevenSplit) {
       "--decoder-last-pipeline-num-layers", "--num-virtual-stages-per-pipeline-rank",
       "--num-layers-per-virtual-pipeline-stage", "--sequence-parallel", "--use-distributed-optimizer",
       "--recompute-granularity", "--recompute-method", "--recompute-num-layers", "--micro-batch-size",
-      "--global-batch-size", "--bf16", "--fp16", "--use-flash-attn"};
+      "--global-batch-size", "--bf16", "--fp16", "--use-flash-attn", "--overlap-grad-reduce"};
   for (const auto& f : Flags(out)) EXPECT_TRUE(documented.count(f)) << f;
   EXPECT_EQ(ValueOf(out, "--tensor-model-parallel-size"), "8");
   EXPECT_EQ(ValueOf(out, "--pipeline-model-parallel-size"), "16");
@@ -71,6 +71,10 @@ TEST(EmitMegatron, UsesOnlyDocumentedArgumentsAndCarriesTheUnevenSplit) {
   EXPECT_TRUE(Flags(out).count("--sequence-parallel"));
   EXPECT_TRUE(Flags(out).count("--use-distributed-optimizer"));
   EXPECT_FALSE(Flags(out).count("--num-layers-per-virtual-pipeline-stage"));
+  EXPECT_TRUE(Flags(out).count("--overlap-grad-reduce"));  // what the simulation assumed
+  Job after_backward = Llama405b();
+  after_backward.parallel.overlap_grad_reduce = false;
+  EXPECT_FALSE(Flags(EmitMegatron(after_backward)).count("--overlap-grad-reduce"));
 }
 
 TEST(EmitMegatron, InterleavedEvenSplitGivesLayersPerVirtualStage) {

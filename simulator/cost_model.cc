@@ -26,6 +26,7 @@ PassTime& PassTime::operator+=(const PassTime& o) {
   tp_comm_s += o.tp_comm_s;
   cp_comm_s += o.cp_comm_s;
   ep_comm_s += o.ep_comm_s;
+  pp_comm_s += o.pp_comm_s;
   return *this;
 }
 
@@ -38,6 +39,7 @@ PassTime operator*(double k, const PassTime& t) {
   r.tp_comm_s = k * t.tp_comm_s;
   r.cp_comm_s = k * t.cp_comm_s;
   r.ep_comm_s = k * t.ep_comm_s;
+  r.pp_comm_s = k * t.pp_comm_s;
   return r;
 }
 
@@ -438,6 +440,12 @@ double CostModel::P2pTime() const {
   const double send = CollectiveTime(CollectiveOp::kSendRecv, P2pBytes(), GroupKind::kPp);
   if (job_.parallel.tp <= 1 || job_.parallel.sp) return send;
   return send + CollectiveTime(CollectiveOp::kAllGather, static_cast<double>(P2pBytes()) * job_.parallel.tp, GroupKind::kTp);
+}
+
+double CostModel::BlockingP2pTime() const {
+  const ParallelConfig& p = job_.parallel;
+  if (p.overlap_p2p || p.pp <= 1) return 0;
+  return (p.schedule == ScheduleKind::kInterleaved ? 0.5 : 1.0) * P2pTime();
 }
 
 double CostModel::DpTime(OpKind op, int64_t bytes) const {

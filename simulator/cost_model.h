@@ -51,9 +51,10 @@ struct PassTime {
   double tp_comm_s = 0;     // tensor-parallel collectives (not overlapped)
   double cp_comm_s = 0;     // context-parallel ring exchange not hidden behind attention
   double ep_comm_s = 0;     // expert-parallel all-to-all
+  double pp_comm_s = 0;     // pipeline transfers that block compute (ParallelConfig::overlap_p2p false)
 
   double compute_s() const { return gemm_s + attention_s + memory_s + overhead_s; }
-  double comm_s() const { return tp_comm_s + cp_comm_s + ep_comm_s; }
+  double comm_s() const { return tp_comm_s + cp_comm_s + ep_comm_s + pp_comm_s; }
   double total_s() const { return compute_s() + comm_s(); }
   PassTime& operator+=(const PassTime& o);
 };
@@ -106,6 +107,11 @@ class CostModel {
   // parallel the receiver's all-gather of the tp shards (Megatron's scatter-
   // gather optimisation; gather_split_1d_tensor over NVLink).
   double P2pTime() const;
+  // With blocking p2p (overlap_p2p false), what each forward that sends on and
+  // each backward that sends back carries on the compute stream: P2pTime for
+  // 1F1B (one exchange after each pass), half of it for interleaved (one
+  // combined exchange per forward + backward pair); 0 when p2p overlaps.
+  double BlockingP2pTime() const;
   // A data-parallel instruction (RS / AR / AG) of `bytes` over the dp group.
   double DpTime(OpKind op, int64_t bytes) const;
   // Adam step over this stage's (ZeRO-sharded) optimizer state, memory-bound.

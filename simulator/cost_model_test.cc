@@ -14,6 +14,7 @@
 
 #include "core/cluster_io.h"
 #include "core/model_io.h"
+#include "simulator/simulate.h"
 
 namespace parallax {
 namespace {
@@ -74,6 +75,37 @@ TEST(CostModel, CollectiveFallbackFromLinks) {
   EXPECT_NEAR(cm.CollectiveTime(CollectiveOp::kAllReduce, bytes, g), expect, 1e-12);
   EXPECT_DOUBLE_EQ(BusFactor(CollectiveOp::kAllGather, 8), 7.0 / 8);
   EXPECT_DOUBLE_EQ(BusFactor(CollectiveOp::kSendRecv, 2), 1.0);
+}
+
+TEST(CostModel, PipelineTransferAndBlockingP2p) {
+  // tp 8 pp 2 dp 2 (32 GPUs): the stages sit on different nodes, so the 1/8
+  // shard crosses the NIC, then the receiver all-gathers the shards on NVLink.
+  Job j = MakeJob("gpt-1.3b", "dgx-a100-80g", 8, 2, 2, 16, 1, 2048);
+  const double full = 2048.0 * 2048 * 2;  // b·s·h bf16
+  const double send = full / 8 / (25e9 * 0.8) + 12e-6;
+  const double gather = full * 7.0 / 8 / (300e9 * 0.8) + 8e-6;
+  EXPECT_NEAR(CostModel(j).P2pTime(), send + gather, 1e-12);
+  EXPECT_EQ(CostModel(j).BlockingP2pTime(), 0.0);  // overlapped by default
+  j.parallel.overlap_p2p = false;
+  EXPECT_NEAR(CostModel(j).BlockingP2pTime(), send + gather, 1e-12);
+  j.parallel.schedule = ScheduleKind::kInterleaved;  // one combined exchange per F + B pair
+  j.parallel.vpp = 2;
+  EXPECT_NEAR(CostModel(j).BlockingP2pTime(), (send + gather) / 2, 1e-12);
+  j.parallel.sp = true;  // the SP shard is what is sent: no gather
+  EXPECT_NEAR(CostModel(j).P2pTime(), send, 1e-12);
+}
+
+TEST(CostModel, BlockingP2pLengthensTheStepAndShowsAsPpComm) {
+  Job j = MakeJob("gpt-1.3b", "dgx-a100-80g", 8, 2, 2, 16, 1, 2048);
+  const SimResult async = Simulate(j);
+  j.parallel.overlap_p2p = false;
+  const SimResult blocking = Simulate(j);
+  // Each of the 8 micro-batches' forward on stage 0 and backward on stage 1
+  // carries one transfer; the critical stage carries at least 8 of them.
+  const double t = CostModel(j).BlockingP2pTime();
+  EXPECT_GE(blocking.step_time_s, async.step_time_s + 8 * t - 1e-9);
+  EXPECT_GE(blocking.breakdown.pp_comm_s, 8 * t - 1e-9);
+  EXPECT_NEAR(blocking.breakdown.total_s(), blocking.step_time_s, 1e-9);
 }
 
 TEST(CostModel, LayerGemmsMatchTheirShapes) {

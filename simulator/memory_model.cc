@@ -65,9 +65,11 @@ StageParams ParamsOnStage(const Job& job, int stage) { return ParamsOnStage(job,
 
 namespace {
 
-enum Category { kWeights, kGradients, kOptimizer, kActivations, kTransient, kPersistent, kOverhead, kNumCategories };
-const char* const kCategoryText[kNumCategories] = {"weights",   "gradients",  "optimizer", "activations",
-                                                    "transient", "persistent", "overhead"};
+enum Category {
+  kWeights, kGradients, kOptimizer, kActivations, kTransient, kStepTransient, kPersistent, kOverhead, kNumCategories
+};
+const char* const kCategoryText[kNumCategories] = {"weights",   "gradients",      "optimizer",  "activations",
+                                                    "transient", "step transient", "persistent", "overhead"};
 
 const char* NameOf(const char* name) { return name; }
 template <typename MakeName>
@@ -166,6 +168,14 @@ int64_t EstimateStage(const Job& job, const std::vector<int>& per_stage, int sta
       add.Add(kPersistent, "DDP gradient buckets (fp32 copy of the gradients)", dense.gradients + expert.gradients);
     }
   }
+  if (tr.precision == Precision::kFp16Mixed) {
+    // 16-bit gradients become fp32 for the step: Megatron's fp16 optimizer
+    // (main_param.grad = model_param.main_grad.float()) and DeepSpeed's fp16 /
+    // ZeRO optimizers make an fp32 copy of the (ZeRO >= 1: sharded) gradients.
+    const double shard = p.zero >= 1 ? dp_shards : 1, expert_shard = p.zero >= 1 ? expert_dp : 1;
+    add.Add(kStepTransient, "fp32 copy of the 16-bit gradients (optimizer step)",
+            4.0 * (params.dense / shard + params.expert / expert_shard));
+  }
   if (p.zero >= 3) {
     // Gathered full weights of the current and the prefetched layer.
     add.Add(kTransient, "ZeRO-3 gathered weights (current + prefetch)", 2.0 * BytesOf(tr.precision).weight * params.largest_layer);
@@ -179,7 +189,7 @@ int64_t EstimateStage(const Job& job, const std::vector<int>& per_stage, int sta
 
   // Two candidate peaks. Backward start: model states (gradients only if
   // resident between steps) + activations + transients + overheads.
-  // Optimizer step: all model states + persistent buffers + overheads.
+  // Optimizer step: all model states + the step's transients + persistent buffers + overheads.
   // (Terms are whole bytes, so the category sums are exact in any order.)
   const double* sum = add.total;
   const bool grads_resident = !amp;  // Megatron keeps its main-grad buffer; PyTorch frees .grad (set_to_none)
@@ -187,7 +197,7 @@ int64_t EstimateStage(const Job& job, const std::vector<int>& per_stage, int sta
   const double overhead = sum[kOverhead], persistent = sum[kPersistent];
   const double backward_start = weights + optim + (grads_resident ? grads : 0) + sum[kActivations] +
                                 sum[kTransient] + persistent + overhead;
-  const double optimizer_step = weights + optim + grads + persistent + overhead;
+  const double optimizer_step = weights + optim + grads + sum[kStepTransient] + persistent + overhead;
   const bool at_backward = backward_start >= optimizer_step;
   const double fragmentation = cl.overheads.fragmentation * (std::max(backward_start, optimizer_step) - overhead);
   add.Add(kOverhead, "allocator fragmentation", fragmentation);

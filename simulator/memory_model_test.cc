@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -120,6 +121,32 @@ TEST(Memory, BreakdownAddsUpToPeak) {
       EXPECT_GT(r.ranks[0].activations_bytes, r.ranks[2].activations_bytes);
     }
   }
+}
+
+TEST(Memory, Fp16GradientsGetAnFp32CopyAtTheStep) {
+  // 18.4B (Narayanan 2021) at tp 2, pp 2, dp 64, fp16-mixed, full recompute: the
+  // optimizer step adds 4 B per parameter (1/dp of it with ZeRO-1) and becomes
+  // the peak; bf16-mixed keeps fp32 main grads and has no such copy.
+  Job j = MakeJob("narayanan-18.4b", "dgx-a100-80g", 2, 2, 64, 1024, 1, 2048);
+  j.training.precision = Precision::kFp16Mixed;
+  j.parallel.recompute = Recompute::kFull;
+  auto copy_bytes = [](const StageMemory& row) {
+    for (const auto& t : row.terms)
+      if (t.category == std::string("step transient")) return t.bytes;
+    return int64_t{0};
+  };
+  const MemoryReport r = EstimateMemory(j);
+  const double params = ParamsOnStage(j, 0).dense;
+  EXPECT_NEAR(copy_bytes(r.ranks[0]), 4.0 * params, 1);
+  EXPECT_EQ(r.ranks[0].peak_phase, "optimizer step");
+  EXPECT_GT(r.peak_bytes, r.capacity_bytes);  // 16 + 4 B per parameter: does not fit in 80 GiB
+  EXPECT_EQ(r.ranks[0].weights_bytes + r.ranks[0].gradients_bytes + r.ranks[0].optimizer_bytes +
+                r.ranks[0].activations_bytes + r.ranks[0].other_bytes,
+            r.ranks[0].peak_bytes);
+  j.parallel.zero = 1;
+  EXPECT_NEAR(copy_bytes(EstimateMemory(j).ranks[0]), 4.0 * params / 64, 1);
+  j.training.precision = Precision::kBf16Mixed;
+  EXPECT_EQ(copy_bytes(EstimateMemory(j).ranks[0]), 0);
 }
 
 TEST(Memory, MeasuredPyTorchOnH200) {

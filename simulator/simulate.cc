@@ -60,6 +60,8 @@ std::vector<std::vector<LayerCost>> ChunkCosts(const Job& job, const CostModel& 
     for (int l = first; l < first + n; ++l) cost += layer_cost(l);
     if (vs == 0) cost += cm.Embedding();
     if (vs == virtual_stages - 1) cost += cm.Head();
+    if (vs + 1 < virtual_stages) cost.forward.pp_comm_s += cm.BlockingP2pTime();
+    if (vs > 0) cost.backward_input.pp_comm_s += cm.BlockingP2pTime();
     first += n;
   }
   return out;
@@ -174,6 +176,7 @@ void AddToBreakdown(const LayerCost& c, const Instruction& in, StepBreakdown* b)
     b->tp_comm_s += k * t.tp_comm_s;
     b->cp_comm_s += k * t.cp_comm_s;
     b->ep_comm_s += k * t.ep_comm_s;
+    b->pp_comm_s += k * t.pp_comm_s;
   };
   const bool has_recompute = in.op == OpKind::kBackward || in.op == OpKind::kBackwardInput;
   if (in.op == OpKind::kForward) add(c.forward);
@@ -238,7 +241,7 @@ SimResult Simulate(const Job& job, const CostParams& params) {
     if (in.op == OpKind::kOptimizerStep) b.optimizer_s += plan.optimizer_s[r.critical_stage];
   }
   const ComputeIdle idle = graph.IdleOf(r.timeline, r.critical_stage);
-  b.pp_comm_s = idle.pp_wait_s;
+  b.pp_comm_s += idle.pp_wait_s;
   b.dp_comm_s = idle.dp_wait_s;
   b.bubble_s = idle.bubble_s;
   b.step_overhead_s = params.step_overhead_s;

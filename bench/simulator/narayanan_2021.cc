@@ -23,6 +23,7 @@ void ApplyMegatron2021(Job* job) {
   p.recompute = Recompute::kFull;
   p.attention = AttentionKernel::kUnfused;
   p.overlap_grad_reduce = false;
+  p.overlap_p2p = false;
   p.zero = 0;
   p.sp = false;
   p.cp = 1;

@@ -7,7 +7,8 @@
 // Megatron-LM of 2021: seq 2048, fp16 mixed precision (16-bit gradients
 // all-reduced as they are), full activation recompute, unfused attention (no
 // flash attention yet), the data-parallel all-reduce after the whole backward
-// (--DDP-impl local), micro-batch 1, interleaved schedule where pp > 1 with
+// (--DDP-impl local), pipeline exchanges that block compute (batch_isend_irecv
+// + cuda synchronize), micro-batch 1, interleaved schedule where pp > 1 with
 // the smallest vpp >= 2 that divides the layers per stage.
 #pragma once
 

@@ -3,7 +3,8 @@
 // 2024, reports 8.37% MAPE) against Simulate. Assumptions (the file does not
 // state them): GPT-style model with learned positions, LayerNorm, GeLU, 4h FFN,
 // biases, dropout 0.1, vocab 51200 (padded to 128·tp); fp16 mixed precision;
-// non-interleaved 1F1B; no activation recompute; Megatron's fused (unfused-
+// non-interleaved 1F1B with Megatron-DeepSpeed's blocking pipeline exchange
+// (batch_isend_irecv, wait, synchronize: overlap_p2p false); no activation recompute; Megatron's fused (unfused-
 // attention) softmax path, no flash attention; cluster profile dgx-a100-80g
 // (one node, NVSwitch). Calibration of physically meaningful constants only —
 // GEMM efficiency scale, per-layer launch overhead, memory-bound efficiency
@@ -73,6 +74,7 @@ Job JobOf(const Row& r, const ClusterSpec& cluster) {
   j.parallel.pp = r.pp;
   j.parallel.dp = r.dp;
   j.parallel.attention = AttentionKernel::kUnfused;
+  j.parallel.overlap_p2p = false;
   return j;
 }
 
