@@ -37,13 +37,13 @@ std::string SimulateHtml(const Job& job, const SimResult& r) {
     const std::vector<Instruction> program = r.ProgramOf(s).instructions;
     for (size_t i = 0; i < program.size(); ++i) {
       const Instruction& ins = program[i];
-      const double x = left + r.timeline.start_s[s][i] * scale;
-      const double w = std::max(0.5, (r.timeline.end_s[s][i] - r.timeline.start_s[s][i]) * scale);
+      const double x = left + r.timeline.start_s(s, i) * scale;
+      const double w = std::max(0.5, (r.timeline.end_s(s, i) - r.timeline.start_s(s, i)) * scale);
       const int row = static_cast<int>(ins.stream);
       svg += "<rect x='" + Fixed(x, 1) + "' y='" + std::to_string(y0 + row * row_h) + "' width='" + Fixed(w, 1) +
              "' height='" + std::to_string(row_h - 2) + "' fill='" + ColorOf(ins.op) + "'><title>" +
-             HtmlEscape(ToString(ins)) + ": " + Fixed(r.timeline.start_s[s][i] * 1e3, 3) + "-" +
-             Fixed(r.timeline.end_s[s][i] * 1e3, 3) + " ms</title></rect>\n";
+             HtmlEscape(ToString(ins)) + ": " + Fixed(r.timeline.start_s(s, i) * 1e3, 3) + "-" +
+             Fixed(r.timeline.end_s(s, i) * 1e3, 3) + " ms</title></rect>\n";
     }
   }
   svg += "<text x='" + std::to_string(left) + "' y='12'>0 ms</text><text x='" + std::to_string(width - 80) + "' y='12'>" +

@@ -141,11 +141,15 @@ bool CostGraph::ProgramOrder(const std::vector<std::vector<InstructionRef>>& mat
 
 Timeline CostGraph::Schedule(const InstructionCost& cost) const {
   // times[2v] = start, times[2v + 1] = end of vertex v; end holds the duration
-  // until v is timed.
-  std::vector<double> times(2 * num_vertices_);
+  // until v is timed. Every entry is written below (the order covers every
+  // vertex), so the array is not zeroed first.
+  Timeline tl;
+  tl.offset_ = offset_;
+  tl.times_ = std::shared_ptr<double[]>(new double[2 * num_vertices_]);
+  double* const times = tl.times_.get();
   for (size_t s = 0; s < programs_.size(); ++s) {
     const auto& ins = programs_[s].instructions;
-    double* t = times.data() + 2 * offset_[s];
+    double* t = times + 2 * offset_[s];
     for (size_t i = 0; i < ins.size(); ++i) t[2 * i + 1] = cost(static_cast<int>(s), static_cast<int>(i), ins[i]);
   }
   // Each instruction starts when everything it waits for has ended (or, for a
@@ -161,22 +165,7 @@ Timeline CostGraph::Schedule(const InstructionCost& cost) const {
       times[2 * v + 1] += t;
     }
   }
-  Timeline tl;
-  tl.start_s.resize(programs_.size());
-  tl.end_s.resize(programs_.size());
-  for (size_t s = 0; s < programs_.size(); ++s) {
-    const size_t n = programs_[s].instructions.size();
-    const double* t = times.data() + 2 * offset_[s];
-    auto& start = tl.start_s[s];
-    auto& end = tl.end_s[s];
-    start.resize(n);
-    end.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      start[i] = t[2 * i];
-      end[i] = t[2 * i + 1];
-      tl.step_time_s = std::max(tl.step_time_s, end[i]);
-    }
-  }
+  for (size_t v = 0; v < num_vertices_; ++v) tl.step_time_s = std::max(tl.step_time_s, times[2 * v + 1]);
   return tl;
 }
 
@@ -189,35 +178,35 @@ Timeline CostGraph::Schedule(const InstructionCost& cost) const {
 ComputeIdle CostGraph::IdleOf(const Timeline& tl, int stage) const {
   ComputeIdle idle;
   const auto& ins = programs_[stage].instructions;
-  const auto& st = tl.start_s[stage];
-  const auto& en = tl.end_s[stage];
+  auto st = [&](int i) { return tl.start_s(stage, i); };
+  auto en = [&](int i) { return tl.end_s(stage, i); };
   DependencyLists deps;  // computed at the first gap
   double cursor = 0;
   for (size_t i = 0; i < ins.size(); ++i) {
     if (ins[i].stream != Stream::kCompute) continue;
-    const double gap = st[i] - cursor;
+    const double gap = st(static_cast<int>(i)) - cursor;
     if (gap > 0) {
       int binding = -1;
       if (deps.begin.empty()) deps = DataDependencyLists(programs_[stage]);
       for (int k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
         const int d = deps.index[k];
-        if (binding < 0 || en[d] > en[binding]) binding = d;
+        if (binding < 0 || en(d) > en(binding)) binding = d;
       }
       if (binding >= 0 && ins[binding].stream == Stream::kDataParallel) {
         idle.dp_wait_s += gap;
       } else if (binding >= 0 && IsRecvOp(ins[binding].op)) {
-        const double transfer = std::min(gap, en[binding] - st[binding]);
+        const double transfer = std::min(gap, en(binding) - st(binding));
         idle.pp_wait_s += transfer;
         idle.bubble_s += gap - transfer;
       } else {
         idle.bubble_s += gap;
       }
     }
-    cursor = std::max(cursor, en[i]);
+    cursor = std::max(cursor, en(static_cast<int>(i)));
   }
   double dp_end = cursor;
   for (size_t i = 0; i < ins.size(); ++i)
-    if (ins[i].stream == Stream::kDataParallel) dp_end = std::max(dp_end, en[i]);
+    if (ins[i].stream == Stream::kDataParallel) dp_end = std::max(dp_end, en(static_cast<int>(i)));
   idle.dp_wait_s += dp_end - cursor;
   idle.bubble_s += tl.step_time_s - dp_end;
   return idle;

@@ -20,10 +20,20 @@
 
 namespace parallax {
 
-// Start/end of every instruction, [stage][instruction index].
-struct Timeline {
-  std::vector<std::vector<double>> start_s, end_s;
+// Start/end of every instruction, in one contiguous array (the timing pass
+// writes it in place; no per-stage vectors). Copies share the array.
+class Timeline {
+ public:
+  double start_s(int stage, int index) const { return times_[2 * (offset_[stage] + index)]; }
+  double end_s(int stage, int index) const { return times_[2 * (offset_[stage] + index) + 1]; }
+  int num_stages() const { return static_cast<int>(offset_.size()) - 1; }
+  int num_instructions(int stage) const { return offset_[stage + 1] - offset_[stage]; }
   double step_time_s = 0;  // latest end over all stages
+
+ private:
+  friend class CostGraph;
+  std::shared_ptr<double[]> times_;  // [2v] start, [2v + 1] end of vertex v (stages back to back)
+  std::vector<int> offset_{0};       // first vertex of each stage, then the total
 };
 
 // Duration of instruction `index` of stage `stage`, in seconds.

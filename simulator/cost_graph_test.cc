@@ -119,10 +119,10 @@ TEST(CostGraph, OrdersGraphsThatProgramOrderCannot) {
   programs[1].instructions = {P2pOp(OpKind::kRecvActivation, 0, 0, 0, 8), P2pOp(OpKind::kSendGradient, 0, 0, 0, 8)};
   const CostGraph g(programs);
   const Timeline tl = g.Schedule([](int, int, const Instruction&) { return 1.0; });
-  EXPECT_DOUBLE_EQ(tl.start_s[0][1], 0);
-  EXPECT_DOUBLE_EQ(tl.start_s[1][0], 0);
-  EXPECT_DOUBLE_EQ(tl.start_s[1][1], 1);
-  EXPECT_DOUBLE_EQ(tl.start_s[0][0], 1);
+  EXPECT_DOUBLE_EQ(tl.start_s(0, 1), 0);
+  EXPECT_DOUBLE_EQ(tl.start_s(1, 0), 0);
+  EXPECT_DOUBLE_EQ(tl.start_s(1, 1), 1);
+  EXPECT_DOUBLE_EQ(tl.start_s(0, 0), 1);
   EXPECT_DOUBLE_EQ(tl.step_time_s, 2);
 }
 

@@ -260,12 +260,12 @@ SimResult Simulate(const Job& job, const CostParams& params) {
 
   // Critical stage: the most busy compute-stream time.
   double busiest = -1;
-  for (size_t s = 0; s < programs.size(); ++s) {
+  for (int s = 0; s < static_cast<int>(programs.size()); ++s) {
     double busy = 0;
     const auto& ins = programs[s].instructions;
-    for (size_t i = 0; i < ins.size(); ++i)
-      if (ins[i].stream == Stream::kCompute) busy += r.timeline.end_s[s][i] - r.timeline.start_s[s][i];
-    if (busy > busiest + 1e-15) busiest = busy, r.critical_stage = static_cast<int>(s);
+    for (int i = 0; i < static_cast<int>(ins.size()); ++i)
+      if (ins[i].stream == Stream::kCompute) busy += r.timeline.end_s(s, i) - r.timeline.start_s(s, i);
+    if (busy > busiest + 1e-15) busiest = busy, r.critical_stage = s;
   }
   StepBreakdown& b = r.breakdown;
   for (const Instruction& in : programs[r.critical_stage].instructions) {

@@ -37,7 +37,7 @@ nlohmann::json TraceJson(const SimResult& r) {
     }
     const std::vector<Instruction> ins = r.ProgramOf(s).instructions;
     for (size_t i = 0; i < ins.size(); ++i) {
-      const double start = r.timeline.start_s[s][i], end = r.timeline.end_s[s][i];
+      const double start = r.timeline.start_s(s, i), end = r.timeline.end_s(s, i);
       events.push_back({{"name", ToString(ins[i])},
                         {"cat", OpName(ins[i].op)},
                         {"ph", "X"},

@@ -37,8 +37,8 @@ TEST(Trace, OneEventPerInstructionInMicroseconds) {
   size_t idx = 0;
   for (const auto& e : t["traceEvents"]) {
     if (e["ph"] == "X" && e["pid"] == 1) {
-      EXPECT_NEAR(e["ts"].get<double>(), r.timeline.start_s[1][idx] * 1e6, 1e-6);
-      EXPECT_NEAR(e["dur"].get<double>(), (r.timeline.end_s[1][idx] - r.timeline.start_s[1][idx]) * 1e6, 1e-6);
+      EXPECT_NEAR(e["ts"].get<double>(), r.timeline.start_s(1, idx) * 1e6, 1e-6);
+      EXPECT_NEAR(e["dur"].get<double>(), (r.timeline.end_s(1, idx) - r.timeline.start_s(1, idx)) * 1e6, 1e-6);
       EXPECT_EQ(e["tid"], r.ProgramOf(1).instructions[idx].stream == Stream::kCompute ? 0 : e["tid"].get<int>());
       break;
     }
