@@ -154,10 +154,11 @@ Timeline CostGraph::Schedule(const InstructionCost& cost) const {
     const int first = offset_[run.stage];
     for (int i = run.from; i < run.to; ++i) {
       const int v = first + i;
+      const double duration = cost(run.stage, i, ins[i]);  // first: t stays in a register
       double t = 0;
       for (uint32_t k = begin[v], last = begin[v + 1]; k < last; ++k) t = std::max(t, times[waits_for[k]]);
       times[2 * v] = t;
-      times[2 * v + 1] = cost(run.stage, i, ins[i]) + t;
+      times[2 * v + 1] = duration + t;
     }
   }
   for (size_t v = 0; v < num_vertices_; ++v) tl.step_time_s = std::max(tl.step_time_s, times[2 * v + 1]);
