@@ -3,6 +3,7 @@
 #include "simulator/simulate.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <list>
 #include <memory>
@@ -160,16 +161,19 @@ std::shared_ptr<const Structure> StructureOf(const ScheduleSpec& spec) {
   return made;
 }
 
-// Duration of a compute op from its chunk's costs (a split part takes 1/parts).
-double ComputeDuration(const LayerCost& c, const Instruction& in) {
+// Seconds of each compute op (F, B, BI, BW; OpKind order) of one chunk, whole:
+// summed once per chunk rather than once per instruction.
+std::array<double, 4> ComputeOpSeconds(const LayerCost& c) {
+  return {c.forward.total_s(), c.backward_s(), c.recompute.total_s() + c.backward_input.total_s(),
+          c.backward_weight.total_s()};
+}
+
+// Duration of a compute op from its chunk's op seconds (a split part takes 1/parts).
+double ComputeDuration(const std::array<double, 4>& op_s, const Instruction& in) {
+  static_assert(static_cast<int>(OpKind::kForward) == 0 && static_cast<int>(OpKind::kBackwardWeight) == 3,
+                "compute ops first");
   const double parts = in.num_parts > 0 ? in.num_parts : 1;
-  switch (in.op) {
-    case OpKind::kForward: return c.forward.total_s() / parts;
-    case OpKind::kBackward: return c.backward_s() / parts;
-    case OpKind::kBackwardInput: return (c.recompute.total_s() + c.backward_input.total_s()) / parts;
-    case OpKind::kBackwardWeight: return c.backward_weight.total_s() / parts;
-    default: return 0;
-  }
+  return op_s[static_cast<int>(in.op)] / parts;
 }
 
 // Adds a compute op's time to the breakdown by kind.
@@ -250,8 +254,12 @@ SimResult Simulate(const Job& job, const CostParams& params) {
   r.structure = std::shared_ptr<const std::vector<Program>>(structure, &structure->programs);
   r.bytes = BytesOf(plan, cm, spec);
   const std::vector<Program>& programs = structure->programs;
+  const int vpp = job.parallel.vpp;
+  std::vector<std::array<double, 4>> op_s;  // [stage * vpp + chunk]
+  for (const auto& stage_chunks : plan.chunks)
+    for (const LayerCost& c : stage_chunks) op_s.push_back(ComputeOpSeconds(c));
   auto cost = [&](int stage, int /*index*/, const Instruction& in) -> double {
-    if (IsComputeOp(in.op)) return ComputeDuration(plan.chunks[stage][in.chunk], in);
+    if (IsComputeOp(in.op)) return ComputeDuration(op_s[stage * vpp + in.chunk], in);
     if (IsSendOp(in.op) || IsRecvOp(in.op)) return plan.p2p_s;
     if (in.op == OpKind::kOptimizerStep) return plan.optimizer_s[stage];
     return cm.DpTime(in.op, r.bytes.Of(stage, in));
