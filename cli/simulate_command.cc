@@ -75,7 +75,7 @@ void AddSimulateCommand(CLI::App& app) {
         throw SpecError("--print-program: stage " + std::to_string(opts->print_program) + " does not exist (pp = " +
                         std::to_string(job.parallel.pp) + ")");
       }
-      std::cout << ProgramsToText({result.programs[opts->print_program]});
+      std::cout << ProgramsToText({result.ProgramOf(opts->print_program)});
       return;
     }
     if (!opts->trace.empty()) WriteFileAtomically(opts->trace, TraceJson(result).dump());

@@ -27,23 +27,23 @@ const char* ColorOf(OpKind op) {
 
 std::string SimulateHtml(const Job& job, const SimResult& r) {
   const int row_h = 14, stream_rows = 3, left = 70, width = 1100;
-  const int stages = static_cast<int>(r.programs.size());
+  const int stages = r.num_stages();
   const double scale = (width - left - 10) / r.step_time_s;
   std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(width) + "' height='" +
                     std::to_string(stages * (stream_rows * row_h + 8) + 30) + "' font-family='sans-serif' font-size='10'>\n";
   for (int s = 0; s < stages; ++s) {
     const int y0 = 20 + s * (stream_rows * row_h + 8);
     svg += "<text x='2' y='" + std::to_string(y0 + row_h - 3) + "'>stage " + std::to_string(s) + "</text>\n";
-    const auto& program = r.programs[s].instructions;
+    const std::vector<Instruction> program = r.ProgramOf(s).instructions;
     for (size_t i = 0; i < program.size(); ++i) {
       const Instruction& ins = program[i];
-      const double x = left + r.timeline.start_s[s][i] * scale;
-      const double w = std::max(0.5, (r.timeline.end_s[s][i] - r.timeline.start_s[s][i]) * scale);
+      const double x = left + r.timeline.start_s(s, i) * scale;
+      const double w = std::max(0.5, (r.timeline.end_s(s, i) - r.timeline.start_s(s, i)) * scale);
       const int row = static_cast<int>(ins.stream);
       svg += "<rect x='" + Fixed(x, 1) + "' y='" + std::to_string(y0 + row * row_h) + "' width='" + Fixed(w, 1) +
              "' height='" + std::to_string(row_h - 2) + "' fill='" + ColorOf(ins.op) + "'><title>" +
-             HtmlEscape(ToString(ins)) + ": " + Fixed(r.timeline.start_s[s][i] * 1e3, 3) + "-" +
-             Fixed(r.timeline.end_s[s][i] * 1e3, 3) + " ms</title></rect>\n";
+             HtmlEscape(ToString(ins)) + ": " + Fixed(r.timeline.start_s(s, i) * 1e3, 3) + "-" +
+             Fixed(r.timeline.end_s(s, i) * 1e3, 3) + " ms</title></rect>\n";
     }
   }
   svg += "<text x='" + std::to_string(left) + "' y='12'>0 ms</text><text x='" + std::to_string(width - 80) + "' y='12'>" +

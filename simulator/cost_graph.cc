@@ -1,12 +1,14 @@
-// Builds the instruction DAG with Boost.Graph, orders it topologically (which
-// also proves the programs cannot deadlock under these semantics), and times
-// it by relaxing edges in that order. See cost_graph.h. The order is read off
-// the programs (ProgramOrder) in one linear pass; Boost's topological_sort is
-// the fallback that orders any other acyclic graph or reports the cycle.
+// Builds the instruction DAG as compressed sparse rows, orders it
+// topologically (which also proves the programs cannot deadlock under these
+// semantics), and times it by relaxing edges in that order. See cost_graph.h.
+// The order is read off the programs (ProgramOrder) in one linear pass;
+// Boost's topological_sort, on a Boost.Graph CSR copy of the same edges, is the
+// fallback that orders any other acyclic graph or reports the cycle.
 #include "simulator/cost_graph.h"
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -17,51 +19,34 @@
 
 namespace parallax {
 
-// Compressed sparse rows. Edges run from an instruction to each instruction it
-// waits for, so they come out of the programs already sorted by source and the
-// graph is built in one sequential pass; the flag says the instruction waits
-// for the other's start, not its end (recv -> its matched send).
-struct CostGraph::Dag {
-  struct EdgeKind {
-    bool on_start = false;
-  };
-  // 32-bit vertex and edge indices: half the memory of the size_t default.
-  using Graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, EdgeKind, boost::no_property,
-                                                   uint32_t, uint32_t>;
-  Graph graph;
-};
-
-CostGraph::CostGraph(const std::vector<Program>& programs) : programs_(programs) {
+CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : programs_(programs) {
   offset_.resize(programs.size() + 1, 0);
-  for (size_t s = 0; s < programs.size(); ++s)
-    offset_[s + 1] = offset_[s] + static_cast<int>(programs[s].instructions.size());
+  for (size_t s = 0; s < programs.size(); ++s) {
+    const size_t n = offset_[s] + programs[s].instructions.size();
+    // Slots 2v + 1 must fit the 32-bit edge entries.
+    if (n > std::numeric_limits<uint32_t>::max() / 2 - 1)
+      throw std::invalid_argument("cost graph: more than 2^31 instructions");
+    offset_[s + 1] = static_cast<int>(n);
+  }
   num_vertices_ = offset_.back();
 
   const auto match = MatchSends(programs);
   // Usually about two edges per instruction (stream order, and a receive's send
   // or the compute op next to a p2p op); pages reserved but not written cost nothing.
-  const size_t edges = 3 * num_vertices_;
-  std::vector<Dag::Graph::vertex_descriptor> sources, targets;
-  std::vector<Dag::EdgeKind> kinds;
-  sources.reserve(edges);
-  targets.reserve(edges);
-  kinds.reserve(edges);
-  auto add_edge = [&](int v, int u, bool on_start) {
-    sources.push_back(v);
-    targets.push_back(u);
-    kinds.push_back({on_start});
-  };
+  edge_begin_.reserve(num_vertices_ + 1);
+  waits_for_.reserve(3 * num_vertices_);
+  auto wait_end = [&](int stage, int i) { waits_for_.push_back(2 * static_cast<uint32_t>(offset_[stage] + i) + 1); };
   for (size_t s = 0; s < programs.size(); ++s) {
     const int stage = static_cast<int>(s);
     const DependencyLists deps = DataDependencyLists(programs[s]);
     const auto& ins = programs[s].instructions;
     const std::vector<int> prev = StreamPredecessors(programs[s]);
     for (size_t i = 0; i < ins.size(); ++i) {
-      const int v = Vertex(stage, static_cast<int>(i));
-      if (prev[i] >= 0) add_edge(v, Vertex(stage, prev[i]), false);
+      edge_begin_.push_back(static_cast<uint32_t>(waits_for_.size()));
+      if (prev[i] >= 0) wait_end(stage, prev[i]);
       for (int k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
         const int d = deps.index[k];
-        if (ins[d].stream != ins[i].stream) add_edge(v, Vertex(stage, d), false);  // else implied by stream order
+        if (ins[d].stream != ins[i].stream) wait_end(stage, d);  // else implied by stream order
       }
       if (IsRecvOp(ins[i].op)) {
         const InstructionRef ref = match[s][i];
@@ -69,23 +54,37 @@ CostGraph::CostGraph(const std::vector<Program>& programs) : programs_(programs)
           throw std::invalid_argument("cost graph: stage " + std::to_string(s) + " instruction " + std::to_string(i) +
                                       " (" + ToString(ins[i]) + ") has no matching send");
         }
-        add_edge(v, Vertex(ref.stage, ref.index), true);
+        waits_for_.push_back(2 * static_cast<uint32_t>(offset_[ref.stage] + ref.index));  // its start
       }
     }
   }
-  num_edges_ = targets.size();
-  auto dag = std::make_shared<Dag>();
-  dag->graph = Dag::Graph(boost::construct_inplace_from_sources_and_targets, sources, targets, kinds, num_vertices_);
-  dag_ = dag;
-  if (ProgramOrder(match)) return;
+  edge_begin_.push_back(static_cast<uint32_t>(waits_for_.size()));
+  num_edges_ = waits_for_.size();
+  if (order == Order::kPrograms && ProgramOrder(match)) return;
   // Not ordered by the programs alone (a stage blocked on a receive whose send
-  // is not yet placed): Boost's DFS orders the graph or proves a cycle. Its
-  // output, reverse topological order of the wait-for edges, puts every
-  // instruction after those it waits for.
-  std::vector<Dag::Graph::vertex_descriptor> order;
+  // is not yet placed), or asked for: Boost's DFS orders the graph or proves a
+  // cycle.
+  BoostOrder();
+}
+
+// The same wait-for edges as a Boost.Graph CSR (32-bit indices); its
+// topological sort's output, reverse topological order of the wait-for edges,
+// puts every instruction after those it waits for.
+void CostGraph::BoostOrder() {
+  using Graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                                   boost::no_property, uint32_t, uint32_t>;
+  std::vector<uint32_t> sources(num_edges_), targets(num_edges_);
+  for (size_t v = 0; v < num_vertices_; ++v) {
+    for (uint32_t k = edge_begin_[v]; k < edge_begin_[v + 1]; ++k) {
+      sources[k] = static_cast<uint32_t>(v);
+      targets[k] = waits_for_[k] / 2;
+    }
+  }
+  const Graph graph(boost::construct_inplace_from_sources_and_targets, sources, targets, num_vertices_);
+  std::vector<Graph::vertex_descriptor> order;
   order.reserve(num_vertices_);
   try {
-    boost::topological_sort(dag_->graph, std::back_inserter(order));
+    boost::topological_sort(graph, std::back_inserter(order));
   } catch (const boost::not_a_dag&) {
     throw std::invalid_argument("cost graph: the programs deadlock (the instruction graph has a cycle)");
   }
@@ -140,43 +139,29 @@ bool CostGraph::ProgramOrder(const std::vector<std::vector<InstructionRef>>& mat
 }
 
 Timeline CostGraph::Schedule(const InstructionCost& cost) const {
-  // times[2v] = start, times[2v + 1] = end of vertex v; end holds the duration
-  // until v is timed.
-  std::vector<double> times(2 * num_vertices_);
-  for (size_t s = 0; s < programs_.size(); ++s) {
-    const auto& ins = programs_[s].instructions;
-    double* t = times.data() + 2 * offset_[s];
-    for (size_t i = 0; i < ins.size(); ++i) t[2 * i + 1] = cost(static_cast<int>(s), static_cast<int>(i), ins[i]);
-  }
-  // Each instruction starts when everything it waits for has ended (or, for a
-  // receive's matched send, started).
-  const Dag::Graph& g = dag_->graph;
-  for (const Run& run : topo_order_) {
-    for (int v = offset_[run.stage] + run.from, last = offset_[run.stage] + run.to; v < last; ++v) {
-      double t = 0;
-      const auto edges = boost::out_edges(static_cast<Dag::Graph::vertex_descriptor>(v), g);
-      for (auto e = edges.first; e != edges.second; ++e)
-        t = std::max(t, times[2 * boost::target(*e, g) + (g[*e].on_start ? 0 : 1)]);
-      times[2 * v] = t;
-      times[2 * v + 1] += t;
-    }
-  }
+  // times[2v] = start, times[2v + 1] = end of vertex v. Every entry is written
+  // below (the order covers every vertex), so the array is not zeroed first.
   Timeline tl;
-  tl.start_s.resize(programs_.size());
-  tl.end_s.resize(programs_.size());
-  for (size_t s = 0; s < programs_.size(); ++s) {
-    const size_t n = programs_[s].instructions.size();
-    const double* t = times.data() + 2 * offset_[s];
-    auto& start = tl.start_s[s];
-    auto& end = tl.end_s[s];
-    start.resize(n);
-    end.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      start[i] = t[2 * i];
-      end[i] = t[2 * i + 1];
-      tl.step_time_s = std::max(tl.step_time_s, end[i]);
+  tl.offset_ = offset_;
+  tl.times_ = std::shared_ptr<double[]>(new double[2 * num_vertices_]);
+  double* const times = tl.times_.get();
+  const uint32_t* const begin = edge_begin_.data();
+  const uint32_t* const waits_for = waits_for_.data();
+  // Each instruction starts when everything it waits for has ended (or, for a
+  // receive's matched send, started), and runs for its cost.
+  for (const Run& run : topo_order_) {
+    const auto& ins = programs_[run.stage].instructions;
+    const int first = offset_[run.stage];
+    for (int i = run.from; i < run.to; ++i) {
+      const int v = first + i;
+      const double duration = cost(run.stage, i, ins[i]);  // first: t stays in a register
+      double t = 0;
+      for (uint32_t k = begin[v], last = begin[v + 1]; k < last; ++k) t = std::max(t, times[waits_for[k]]);
+      times[2 * v] = t;
+      times[2 * v + 1] = duration + t;
     }
   }
+  for (size_t v = 0; v < num_vertices_; ++v) tl.step_time_s = std::max(tl.step_time_s, times[2 * v + 1]);
   return tl;
 }
 
@@ -189,35 +174,35 @@ Timeline CostGraph::Schedule(const InstructionCost& cost) const {
 ComputeIdle CostGraph::IdleOf(const Timeline& tl, int stage) const {
   ComputeIdle idle;
   const auto& ins = programs_[stage].instructions;
-  const auto& st = tl.start_s[stage];
-  const auto& en = tl.end_s[stage];
+  auto st = [&](int i) { return tl.start_s(stage, i); };
+  auto en = [&](int i) { return tl.end_s(stage, i); };
   DependencyLists deps;  // computed at the first gap
   double cursor = 0;
   for (size_t i = 0; i < ins.size(); ++i) {
     if (ins[i].stream != Stream::kCompute) continue;
-    const double gap = st[i] - cursor;
+    const double gap = st(static_cast<int>(i)) - cursor;
     if (gap > 0) {
       int binding = -1;
       if (deps.begin.empty()) deps = DataDependencyLists(programs_[stage]);
       for (int k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
         const int d = deps.index[k];
-        if (binding < 0 || en[d] > en[binding]) binding = d;
+        if (binding < 0 || en(d) > en(binding)) binding = d;
       }
       if (binding >= 0 && ins[binding].stream == Stream::kDataParallel) {
         idle.dp_wait_s += gap;
       } else if (binding >= 0 && IsRecvOp(ins[binding].op)) {
-        const double transfer = std::min(gap, en[binding] - st[binding]);
+        const double transfer = std::min(gap, en(binding) - st(binding));
         idle.pp_wait_s += transfer;
         idle.bubble_s += gap - transfer;
       } else {
         idle.bubble_s += gap;
       }
     }
-    cursor = std::max(cursor, en[i]);
+    cursor = std::max(cursor, en(static_cast<int>(i)));
   }
   double dp_end = cursor;
   for (size_t i = 0; i < ins.size(); ++i)
-    if (ins[i].stream == Stream::kDataParallel) dp_end = std::max(dp_end, en[i]);
+    if (ins[i].stream == Stream::kDataParallel) dp_end = std::max(dp_end, en(static_cast<int>(i)));
   idle.dp_wait_s += dp_end - cursor;
   idle.bubble_s += tl.step_time_s - dp_end;
   return idle;

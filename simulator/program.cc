@@ -37,8 +37,8 @@ const OpInfo& Info(OpKind op) {
   return kOps[k];
 }
 
-// Parses a non-negative integer; `what` names the field in the error.
-int ParseInt(const std::string& s, const std::string& what, const std::string& line) {
+// Parses a non-negative integer up to `max`; `what` names the field in the error.
+int ParseInt(const std::string& s, const std::string& what, const std::string& line, long long max = 1LL << 30) {
   size_t used = 0;
   long long v = -1;
   try {
@@ -46,8 +46,12 @@ int ParseInt(const std::string& s, const std::string& what, const std::string& l
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != s.size() || s.empty() || v < 0 || v > (1LL << 30))
+  if (used != s.size() || s.empty() || v < 0)
     throw std::invalid_argument("program text: bad " + what + " '" + s + "' in line '" + line + "'");
+  if (v > max) {
+    throw std::invalid_argument("program text: " + what + " '" + s + "' exceeds " + std::to_string(max) + " in line '" +
+                                line + "'");
+  }
   return static_cast<int>(v);
 }
 
@@ -59,6 +63,8 @@ bool Instruction::operator==(const Instruction& o) const {
          num_parts == o.num_parts;
 }
 
+static_assert(sizeof(Instruction) == 24, "Instruction is packed to 24 bytes (program.h)");
+
 Stream StreamOf(OpKind op) { return Info(op).stream; }
 const char* OpName(OpKind op) { return Info(op).name; }
 
@@ -66,21 +72,21 @@ Instruction ComputeOp(OpKind op, int chunk, int micro_batch) {
   Instruction in;
   in.op = op;
   in.stream = StreamOf(op);
-  in.chunk = chunk;
+  in.chunk = static_cast<int16_t>(chunk);
   in.micro_batch = micro_batch;
   return in;
 }
 
 Instruction P2pOp(OpKind op, int chunk, int micro_batch, int peer, int64_t bytes) {
   Instruction in = ComputeOp(op, chunk, micro_batch);
-  in.peer = peer;
+  in.peer = static_cast<int16_t>(peer);
   in.bytes = bytes;
   return in;
 }
 
 Instruction DpOp(OpKind op, int chunk, int bucket, int64_t bytes) {
   Instruction in = ComputeOp(op, chunk, -1);
-  in.bucket = bucket;
+  in.bucket = static_cast<int16_t>(bucket);
   in.bytes = bytes;
   return in;
 }
@@ -138,22 +144,22 @@ Instruction ParseInstruction(const std::string& line) {
     if (t.size() > 2 && t.compare(0, 2, "mb") == 0) {
       in.micro_batch = ParseInt(t.substr(2), "micro_batch", line);
     } else if (t.size() > 1 && t[0] == 'c') {
-      in.chunk = ParseInt(t.substr(1), "chunk", line);
+      in.chunk = ParseInt(t.substr(1), "chunk", line, kMaxInstructionField);
     } else if (t == "part") {
       const std::string& pn = next("part");
       const size_t slash = pn.find('/');
       if (slash == std::string::npos)
         throw std::invalid_argument("program text: part must be I/N in line '" + line + "'");
-      in.part = ParseInt(pn.substr(0, slash), "part", line);
-      in.num_parts = ParseInt(pn.substr(slash + 1), "num_parts", line);
+      in.part = ParseInt(pn.substr(0, slash), "part", line, kMaxInstructionField);
+      in.num_parts = ParseInt(pn.substr(slash + 1), "num_parts", line, kMaxInstructionField);
       if (in.num_parts < 1 || in.part >= in.num_parts)
         throw std::invalid_argument("program text: part I/N needs 0 <= I < N in line '" + line + "'");
     } else if (t == "bucket") {
-      in.bucket = ParseInt(next("bucket"), "bucket", line);
+      in.bucket = ParseInt(next("bucket"), "bucket", line, kMaxInstructionField);
     } else if (t == "->" || t == "<-") {
       if ((t == "<-") != IsRecvOp(in.op) || !(IsSendOp(in.op) || IsRecvOp(in.op)))
         throw std::invalid_argument("program text: '" + t + "' does not fit " + tok[0] + " in line '" + line + "'");
-      in.peer = ParseInt(next("peer"), "peer", line);
+      in.peer = ParseInt(next("peer"), "peer", line, kMaxInstructionField);
     } else if (t.size() > 1 && t[0] == '(') {
       size_t used = 0;
       const std::string digits = t.substr(1);

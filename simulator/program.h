@@ -15,7 +15,7 @@
 
 namespace parallax {
 
-enum class OpKind {
+enum class OpKind : uint8_t {
   kForward,          // "F"       forward of (chunk, micro_batch)
   kBackward,         // "B"       full backward (input + weight grads)
   kBackwardInput,    // "BI"      input-grad half of the backward (zero-bubble)
@@ -30,21 +30,27 @@ enum class OpKind {
   kOptimizerStep,    // "OPT"
 };
 
-enum class Stream { kCompute, kP2p, kDataParallel };
+enum class Stream : uint8_t { kCompute, kP2p, kDataParallel };
 
-// Fields that do not apply are -1 (ints) or 0 (bytes, num_parts).
+// Largest chunk, peer stage, bucket and part count an Instruction holds
+// (16-bit fields: a 1T-parameter schedule has ~400k instructions, and 24 bytes
+// each instead of 40 is memory the simulator does not have to touch).
+// ValidateScheduleSpec and the text parser reject anything larger.
+constexpr int kMaxInstructionField = 32767;
+
+// Fields that do not apply are -1 or 0 (bytes, num_parts).
 // chunk/micro_batch of a p2p instruction are the *local* ones of the rank that
 // runs it (the peer's chunk follows from virtual stages, see PeerOf).
 struct Instruction {
   OpKind op = OpKind::kForward;
   Stream stream = Stream::kCompute;
-  int chunk = -1;
+  int16_t chunk = -1;
   int micro_batch = -1;
-  int peer = -1;       // peer stage of a send/recv
-  int64_t bytes = 0;   // message / collective payload per rank
-  int bucket = -1;     // gradient / parameter bucket within the chunk
-  int part = -1;       // part index of a split backward (0..num_parts-1)
-  int num_parts = 0;   // 0 = not split
+  int16_t peer = -1;       // peer stage of a send/recv
+  int16_t bucket = -1;     // gradient / parameter bucket within the chunk
+  int16_t part = -1;       // part index of a split backward (0..num_parts-1)
+  int16_t num_parts = 0;   // 0 = not split
+  int64_t bytes = 0;       // message / collective payload per rank
 
   bool operator==(const Instruction& o) const;
   bool operator!=(const Instruction& o) const { return !(*this == o); }

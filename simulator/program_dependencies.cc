@@ -148,7 +148,7 @@ DependencyLists DataDependencyLists(const Program& program) {
         // The bucket's own part if the producer was split, else the whole op;
         // whichever of the two is later in the program.
         int best = -1;
-        for (int part : {in.bucket, -1}) {
+        for (int part : {static_cast<int>(in.bucket), -1}) {
           const int k = wgrad_keys.Find(in.chunk, part);
           if (k >= 0) best = std::max(best, wgrad[k]);
         }

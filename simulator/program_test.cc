@@ -88,6 +88,17 @@ TEST(ProgramText, RejectsMalformedLinesNamingThem) {
     }
   }
   EXPECT_THROW(ProgramsFromText("F c0 mb0\n"), std::invalid_argument);  // no stage header
+  // 16-bit fields: the largest value reads back, one more is rejected naming the field.
+  EXPECT_EQ(ParseInstruction("SEND_F c32767 mb40000 -> 32767").peer, 32767);
+  EXPECT_EQ(ParseInstruction("SEND_F c32767 mb40000 -> 32767").micro_batch, 40000);
+  for (const char* line : {"SEND_F c0 mb0 -> 32768", "F c32768 mb0", "RS c0 bucket 40000", "B c0 mb0 part 0/32768"}) {
+    try {
+      ParseInstruction(line);
+      ADD_FAILURE() << "accepted '" << line << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("exceeds 32767"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Program, PeersFollowVirtualStages) {

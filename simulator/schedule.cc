@@ -193,6 +193,12 @@ void ValidateScheduleSpec(const ScheduleSpec& s) {
           "zero_stage must be 0, 1, 2 or 3 (got " + std::to_string(s.zero_stage) + ")");
   Require(s.grad_buckets_per_chunk >= 1,
           "grad_buckets_per_chunk must be >= 1 (got " + std::to_string(s.grad_buckets_per_chunk) + ")");
+  // Instructions hold chunk, peer stage, bucket and part in 16 bits.
+  const std::string max = std::to_string(kMaxInstructionField);
+  Require(s.pp <= kMaxInstructionField, "pp must be <= " + max + " (got " + std::to_string(s.pp) + ")");
+  Require(s.vpp <= kMaxInstructionField, "vpp must be <= " + max + " (got " + std::to_string(s.vpp) + ")");
+  Require(s.grad_buckets_per_chunk <= kMaxInstructionField,
+          "grad_buckets_per_chunk must be <= " + max + " (got " + std::to_string(s.grad_buckets_per_chunk) + ")");
   Require(s.p2p_bytes >= 0 && s.grad_bytes_per_chunk >= 0 && s.param_bytes_per_chunk >= 0,
           "p2p_bytes, grad_bytes_per_chunk and param_bytes_per_chunk must be >= 0");
   Require(s.kind != ProgramSchedule::kNone || s.pp == 1,

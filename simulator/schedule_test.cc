@@ -264,6 +264,8 @@ TEST(Schedule, InvalidSpecsThrowOneLineNamingTheRule) {
       {Spec(ProgramSchedule::k1F1B, 2, 0), "micro_batches must be >= 1"},
       {Spec(ProgramSchedule::k1F1B, 2, 2, 0), "vpp must be >= 1"},
       {Spec(ProgramSchedule::kNone, 2, 4), "requires pp = 1"},
+      {Spec(ProgramSchedule::k1F1B, 32768, 4), "pp must be <= 32767"},  // Instruction's 16-bit fields
+      {Spec(ProgramSchedule::kInterleaved, 2, 4, 32768), "vpp must be <= 32767"},
   };
   ScheduleSpec bad_zero = Spec(ProgramSchedule::k1F1B, 2, 4);
   bad_zero.zero_stage = 4;
@@ -274,6 +276,9 @@ TEST(Schedule, InvalidSpecsThrowOneLineNamingTheRule) {
   ScheduleSpec bad_buckets = Spec(ProgramSchedule::k1F1B, 2, 4);
   bad_buckets.grad_buckets_per_chunk = 0;
   cases.push_back({bad_buckets, "grad_buckets_per_chunk must be >= 1"});
+  ScheduleSpec many_buckets = Spec(ProgramSchedule::k1F1B, 2, 4);
+  many_buckets.grad_buckets_per_chunk = 40000;
+  cases.push_back({many_buckets, "grad_buckets_per_chunk must be <= 32767"});
   ScheduleSpec bad_bytes = Spec(ProgramSchedule::k1F1B, 2, 4);
   bad_bytes.p2p_bytes = -1;
   cases.push_back({bad_bytes, "must be >= 0"});

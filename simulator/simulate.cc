@@ -3,6 +3,7 @@
 #include "simulator/simulate.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <list>
 #include <memory>
@@ -106,21 +107,16 @@ ScheduleSpec SpecOf(const Job& job, const CostModel& cm, const Plan& plan) {
 }
 
 // The spec carries one chunk size; each stage's DP messages are sized by its
-// own chunk (the first holds the embedding, the last the head), split into
-// buckets as the generator splits them.
-void SetBytes(const Plan& plan, const CostModel& cm, const ScheduleSpec& spec, std::vector<Program>* programs) {
-  auto bucket = [](int64_t total, int n, int k) { return total / n + (k < total % n ? 1 : 0); };
-  for (size_t s = 0; s < programs->size(); ++s) {
-    const auto grad = static_cast<int64_t>(plan.chunk_params[s] * cm.GradBytesPerParam());
-    const auto param = static_cast<int64_t>(plan.chunk_params[s] * cm.ParamBytesPerParam());
-    for (Instruction& in : (*programs)[s].instructions) {
-      if (in.stream == Stream::kP2p) in.bytes = spec.p2p_bytes;
-      if (in.stream != Stream::kDataParallel) continue;
-      const bool is_param = in.op == OpKind::kParamAllGather;
-      const int64_t total = is_param ? param : grad;
-      in.bytes = in.bucket < 0 ? total : bucket(total, spec.grad_buckets_per_chunk, in.bucket);
-    }
+// own chunk (the first holds the embedding, the last the head).
+MessageBytes BytesOf(const Plan& plan, const CostModel& cm, const ScheduleSpec& spec) {
+  MessageBytes b;
+  b.p2p = spec.p2p_bytes;
+  b.grad_buckets_per_chunk = spec.grad_buckets_per_chunk;
+  for (const double params : plan.chunk_params) {
+    b.grad.push_back(static_cast<int64_t>(params * cm.GradBytesPerParam()));
+    b.param.push_back(static_cast<int64_t>(params * cm.ParamBytesPerParam()));
   }
+  return b;
 }
 
 // Programs and their graph depend only on the schedule's structure, which the
@@ -131,12 +127,23 @@ struct Structure {
   std::unique_ptr<CostGraph> graph;
 };
 
-std::shared_ptr<const Structure> StructureOf(const ScheduleSpec& spec) {
+struct StructureCache {
   using Key = std::tuple<int, int, int, int, bool, int, int, bool>;
-  const Key key{static_cast<int>(spec.kind), spec.pp, spec.vpp, spec.micro_batches, spec.dp > 1, spec.zero_stage,
-                spec.grad_buckets_per_chunk, spec.overlap_grad_reduce};
-  static std::mutex mu;
-  static std::list<std::pair<Key, std::shared_ptr<const Structure>>> cache;  // most recent first
+  std::mutex mu;
+  std::list<std::pair<Key, std::shared_ptr<const Structure>>> entries;  // most recent first
+};
+
+StructureCache& Cache() {
+  static StructureCache* cache = new StructureCache;  // never destroyed: results may outlive statics
+  return *cache;
+}
+
+std::shared_ptr<const Structure> StructureOf(const ScheduleSpec& spec) {
+  const StructureCache::Key key{static_cast<int>(spec.kind), spec.pp,          spec.vpp,
+                                spec.micro_batches,           spec.dp > 1,     spec.zero_stage,
+                                spec.grad_buckets_per_chunk,     spec.overlap_grad_reduce};
+  std::mutex& mu = Cache().mu;
+  auto& cache = Cache().entries;
   constexpr size_t kCacheSize = 8;
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -156,16 +163,19 @@ std::shared_ptr<const Structure> StructureOf(const ScheduleSpec& spec) {
   return made;
 }
 
-// Duration of a compute op from its chunk's costs (a split part takes 1/parts).
-double ComputeDuration(const LayerCost& c, const Instruction& in) {
+// Seconds of each compute op (F, B, BI, BW; OpKind order) of one chunk, whole:
+// summed once per chunk rather than once per instruction.
+std::array<double, 4> ComputeOpSeconds(const LayerCost& c) {
+  return {c.forward.total_s(), c.backward_s(), c.recompute.total_s() + c.backward_input.total_s(),
+          c.backward_weight.total_s()};
+}
+
+// Duration of a compute op from its chunk's op seconds (a split part takes 1/parts).
+double ComputeDuration(const std::array<double, 4>& op_s, const Instruction& in) {
+  static_assert(static_cast<int>(OpKind::kForward) == 0 && static_cast<int>(OpKind::kBackwardWeight) == 3,
+                "compute ops first");
   const double parts = in.num_parts > 0 ? in.num_parts : 1;
-  switch (in.op) {
-    case OpKind::kForward: return c.forward.total_s() / parts;
-    case OpKind::kBackward: return c.backward_s() / parts;
-    case OpKind::kBackwardInput: return (c.recompute.total_s() + c.backward_input.total_s()) / parts;
-    case OpKind::kBackwardWeight: return c.backward_weight.total_s() / parts;
-    default: return 0;
-  }
+  return op_s[static_cast<int>(in.op)] / parts;
 }
 
 // Adds a compute op's time to the breakdown by kind.
@@ -196,6 +206,33 @@ double FlopsPerStep(const Job& job, bool hardware) {
 
 }  // namespace
 
+int64_t MessageBytes::Of(int stage, const Instruction& in) const {
+  if (in.stream == Stream::kP2p) return p2p;
+  if (in.stream != Stream::kDataParallel) return in.bytes;
+  const int64_t total = in.op == OpKind::kParamAllGather ? param[stage] : grad[stage];
+  if (in.bucket < 0) return total;
+  const int n = grad_buckets_per_chunk;  // as the generator splits them
+  return total / n + (in.bucket < total % n ? 1 : 0);
+}
+
+Program SimResult::ProgramOf(int stage) const {
+  Program p = (*structure)[stage];
+  for (Instruction& in : p.instructions) in.bytes = bytes.Of(stage, in);
+  return p;
+}
+
+std::vector<Program> SimResult::Programs() const {
+  std::vector<Program> out;
+  out.reserve(num_stages());
+  for (int s = 0; s < num_stages(); ++s) out.push_back(ProgramOf(s));
+  return out;
+}
+
+void ClearSimulateCache() {
+  std::lock_guard<std::mutex> lock(Cache().mu);
+  Cache().entries.clear();
+}
+
 double StepBreakdown::total_s() const {
   return compute_s + recompute_s + tp_comm_s + cp_comm_s + ep_comm_s + pp_comm_s + dp_comm_s + bubble_s +
          optimizer_s + step_overhead_s;
@@ -216,27 +253,33 @@ SimResult Simulate(const Job& job, const CostParams& params) {
   const std::shared_ptr<const Structure> structure = StructureOf(spec);
   const CostGraph& graph = *structure->graph;
   SimResult r;
-  r.programs = structure->programs;
-  SetBytes(plan, cm, spec, &r.programs);
-  auto cost = [&](int stage, int index, const Instruction& in) -> double {
-    if (IsComputeOp(in.op)) return ComputeDuration(plan.chunks[stage][in.chunk], in);
+  // Aliases the structure: the programs stay alive as long as the result.
+  r.structure = std::shared_ptr<const std::vector<Program>>(structure, &structure->programs);
+  r.bytes = BytesOf(plan, cm, spec);
+  const std::vector<Program>& programs = structure->programs;
+  const int vpp = job.parallel.vpp;
+  std::vector<std::array<double, 4>> op_s;  // [stage * vpp + chunk]
+  for (const auto& stage_chunks : plan.chunks)
+    for (const LayerCost& c : stage_chunks) op_s.push_back(ComputeOpSeconds(c));
+  auto cost = [&](int stage, int /*index*/, const Instruction& in) -> double {
+    if (IsComputeOp(in.op)) return ComputeDuration(op_s[stage * vpp + in.chunk], in);
     if (IsSendOp(in.op) || IsRecvOp(in.op)) return plan.p2p_s;
     if (in.op == OpKind::kOptimizerStep) return plan.optimizer_s[stage];
-    return cm.DpTime(in.op, r.programs[stage].instructions[index].bytes);
+    return cm.DpTime(in.op, r.bytes.Of(stage, in));
   };
   r.timeline = graph.Schedule(cost);
 
   // Critical stage: the most busy compute-stream time.
   double busiest = -1;
-  for (size_t s = 0; s < r.programs.size(); ++s) {
+  for (int s = 0; s < static_cast<int>(programs.size()); ++s) {
     double busy = 0;
-    const auto& ins = r.programs[s].instructions;
-    for (size_t i = 0; i < ins.size(); ++i)
-      if (ins[i].stream == Stream::kCompute) busy += r.timeline.end_s[s][i] - r.timeline.start_s[s][i];
-    if (busy > busiest + 1e-15) busiest = busy, r.critical_stage = static_cast<int>(s);
+    const auto& ins = programs[s].instructions;
+    for (int i = 0; i < static_cast<int>(ins.size()); ++i)
+      if (ins[i].stream == Stream::kCompute) busy += r.timeline.end_s(s, i) - r.timeline.start_s(s, i);
+    if (busy > busiest + 1e-15) busiest = busy, r.critical_stage = s;
   }
   StepBreakdown& b = r.breakdown;
-  for (const Instruction& in : r.programs[r.critical_stage].instructions) {
+  for (const Instruction& in : programs[r.critical_stage].instructions) {
     if (IsComputeOp(in.op)) AddToBreakdown(plan.chunks[r.critical_stage][in.chunk], in, &b);
     if (in.op == OpKind::kOptimizerStep) b.optimizer_s += plan.optimizer_s[r.critical_stage];
   }

@@ -7,7 +7,9 @@
 // for traces. Also a fast lower bound for the planner's branch and bound.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,16 @@ struct StepBreakdown {
   std::map<std::string, double> ByName() const;
 };
 
+// Payloads of one job's messages. The programs' structure is shared by all
+// jobs with the same schedule (Simulate caches it); their byte counts are not.
+struct MessageBytes {
+  int64_t p2p = 0;                   // every send/receive: one micro-batch's activation (or its gradient)
+  int grad_buckets_per_chunk = 1;    // a chunk's gradients / parameters split into this many buckets
+  std::vector<int64_t> grad, param;  // per stage: one chunk's gradient / parameter bytes
+  // This job's payload of `in` on `stage` (p2p and DP instructions; else in.bytes).
+  int64_t Of(int stage, const Instruction& in) const;
+};
+
 struct SimResult {
   double step_time_s = 0;
   double tokens_per_s = 0;
@@ -49,9 +61,19 @@ struct SimResult {
   StepBreakdown breakdown;
   int dp_replicas = 1;        // DP replicas the one simulated replica stands for
   std::string note;           // "one data-parallel replica simulated (dp = N)"
-  std::vector<Program> programs;  // the programs that were timed
-  Timeline timeline;              // their start/end per instruction
+  // The programs that were timed, without copying them: their structure is
+  // shared with Simulate's cache (bytes as first generated), `bytes` gives
+  // this job's payloads; ProgramOf / Programs put the two together.
+  std::shared_ptr<const std::vector<Program>> structure;
+  MessageBytes bytes;
+  Timeline timeline;  // start/end per instruction
+  int num_stages() const { return structure ? static_cast<int>(structure->size()) : 0; }
+  Program ProgramOf(int stage) const;  // stage's program with this job's bytes
+  std::vector<Program> Programs() const;
 };
+
+// Drops the cached program structures (results keep theirs alive).
+void ClearSimulateCache();
 
 // Throws SpecError if the job is invalid (ValidateJob).
 SimResult Simulate(const Job& job, const CostParams& params = {});

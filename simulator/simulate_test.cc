@@ -76,12 +76,36 @@ TEST(Simulate, ReusedScheduleStructureCarriesEachJobsBytes) {
     const SimResult& r = pair == &a ? ra : rb;
     for (int s = 0; s < 2; ++s) {
       double rs_bytes = 0;
-      for (const Instruction& in : r.programs[s].instructions)
+      for (const Instruction& in : r.ProgramOf(s).instructions)
         if (in.op == OpKind::kDpReduceScatter) rs_bytes += in.bytes;
       const StageParams sp = ParamsOnStage(*pair, s);
       EXPECT_NEAR(rs_bytes, 4 * (sp.dense + sp.expert), 4 * 16) << pair->model.name << " stage " << s;
     }
   }
+}
+
+TEST(Simulate, ResultsShareTheCachedProgramsAndOutliveTheCache) {
+  // Same structure: the second result shares the first one's programs; after
+  // the cache is cleared both stay valid and a fresh build gives the same
+  // programs (with each job's bytes) and the same step time.
+  Job j = MakeJob("gpt-350m", "dgx-a100-80g", 1, 4, 2, 32, 1, 1024);
+  j.parallel.zero = 1;
+  const SimResult a = Simulate(j), b = Simulate(j);
+  EXPECT_EQ(a.structure.get(), b.structure.get());
+  ClearSimulateCache();
+  const SimResult c = Simulate(j);
+  EXPECT_NE(a.structure.get(), c.structure.get());
+  EXPECT_EQ(c.step_time_s, a.step_time_s);
+  ASSERT_EQ(a.num_stages(), 4);
+  EXPECT_EQ(ProgramsToText(a.Programs()), ProgramsToText(c.Programs()));
+  const int64_t p2p = CostModel(j).P2pBytes();
+  int sends = 0;
+  for (const Instruction& in : a.ProgramOf(2).instructions) {
+    if (!IsSendOp(in.op)) continue;
+    EXPECT_EQ(in.bytes, p2p);
+    ++sends;
+  }
+  EXPECT_EQ(sends, 2 * j.micro_batches());  // SEND_F and SEND_B of every micro-batch on a middle stage
 }
 
 TEST(Simulate, LowerBoundNeverExceedsSimulated) {

@@ -29,15 +29,15 @@ const char* StreamName(Stream s) {
 
 nlohmann::json TraceJson(const SimResult& r) {
   nlohmann::json events = nlohmann::json::array();
-  for (size_t s = 0; s < r.programs.size(); ++s) {
+  for (int s = 0; s < r.num_stages(); ++s) {
     events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", s}, {"args", {{"name", "stage " + std::to_string(s)}}}});
     for (Stream st : {Stream::kCompute, Stream::kP2p, Stream::kDataParallel}) {
       events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", s}, {"tid", StreamTid(st)},
                         {"args", {{"name", StreamName(st)}}}});
     }
-    const auto& ins = r.programs[s].instructions;
+    const std::vector<Instruction> ins = r.ProgramOf(s).instructions;
     for (size_t i = 0; i < ins.size(); ++i) {
-      const double start = r.timeline.start_s[s][i], end = r.timeline.end_s[s][i];
+      const double start = r.timeline.start_s(s, i), end = r.timeline.end_s(s, i);
       events.push_back({{"name", ToString(ins[i])},
                         {"cat", OpName(ins[i].op)},
                         {"ph", "X"},

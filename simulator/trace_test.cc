@@ -21,7 +21,7 @@ TEST(Trace, OneEventPerInstructionInMicroseconds) {
   const SimResult r = Simulate(j);
   const nlohmann::json t = TraceJson(r);
   size_t instructions = 0;
-  for (const Program& p : r.programs) instructions += p.instructions.size();
+  for (const Program& p : r.Programs()) instructions += p.instructions.size();
   size_t complete = 0, meta = 0;
   for (const auto& e : t["traceEvents"]) {
     if (e["ph"] == "M") {
@@ -32,14 +32,14 @@ TEST(Trace, OneEventPerInstructionInMicroseconds) {
     EXPECT_GE(e["dur"].get<double>(), 0.0);
   }
   EXPECT_EQ(complete, instructions);
-  EXPECT_EQ(meta, r.programs.size() * 4);
+  EXPECT_EQ(meta, static_cast<size_t>(r.num_stages()) * 4);
   // The first event of stage 1 (after its 4 metadata events) matches the timeline.
   size_t idx = 0;
   for (const auto& e : t["traceEvents"]) {
     if (e["ph"] == "X" && e["pid"] == 1) {
-      EXPECT_NEAR(e["ts"].get<double>(), r.timeline.start_s[1][idx] * 1e6, 1e-6);
-      EXPECT_NEAR(e["dur"].get<double>(), (r.timeline.end_s[1][idx] - r.timeline.start_s[1][idx]) * 1e6, 1e-6);
-      EXPECT_EQ(e["tid"], r.programs[1].instructions[idx].stream == Stream::kCompute ? 0 : e["tid"].get<int>());
+      EXPECT_NEAR(e["ts"].get<double>(), r.timeline.start_s(1, idx) * 1e6, 1e-6);
+      EXPECT_NEAR(e["dur"].get<double>(), (r.timeline.end_s(1, idx) - r.timeline.start_s(1, idx)) * 1e6, 1e-6);
+      EXPECT_EQ(e["tid"], r.ProgramOf(1).instructions[idx].stream == Stream::kCompute ? 0 : e["tid"].get<int>());
       break;
     }
   }

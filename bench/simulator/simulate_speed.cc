@@ -38,7 +38,7 @@ void Time(const char* label, const Job& j, int reps) {
   std::sort(ms.begin(), ms.end());
   std::sort(cpu_ms.begin(), cpu_ms.end());
   size_t instructions = 0;
-  for (const Program& p : r.programs) instructions += p.instructions.size();
+  for (const Program& p : *r.structure) instructions += p.instructions.size();
   const auto lb0 = std::chrono::steady_clock::now();
   const double lb = EstimateStepTimeLowerBound(j);
   const auto lb1 = std::chrono::steady_clock::now();
