@@ -90,9 +90,12 @@ int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
     peak = std::max(peak, b);
   }
   // Predicted: `parallax simulate` of the same job on the job's cluster profile
-  // (use --cluster h200x4-measured, or a profile of this machine).
-  const SimResult sim = Simulate(job);
-  const MemoryReport mem = EstimateMemory(job);
+  // (use --cluster h200x4-measured, or a profile of this machine), with the
+  // memory this runtime keeps rather than Megatron's activation layout.
+  Job predicted_job = job;
+  predicted_job.training.activation_layout = ActivationLayout::kParallaxGpu;
+  const SimResult sim = Simulate(predicted_job);
+  const MemoryReport mem = EstimateMemory(predicted_job);
   const double mfu = r0["mfu_countflops"].get<double>();
   auto rel = [](double measured, double predicted) { return (predicted - measured) / measured; };
   const nlohmann::json error = {{"step_time_s", rel(step_time_s, sim.step_time_s)},
@@ -109,7 +112,7 @@ int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
                             {"peak_bytes", peak},
                             {"loss", r0["final_loss"]},
                             {"losses", r0["losses"]}}},
-                          {"predicted", SimulateJson(job, sim)},
+                          {"predicted", SimulateJson(predicted_job, sim)},
                           {"error", error}};
     result.Print(out.dump(2));
   } else {

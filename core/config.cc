@@ -25,6 +25,11 @@ const std::vector<std::pair<std::string, ScheduleKind>>& ScheduleNames() {
                                                                       {"zb-h1", ScheduleKind::kZbH1}};
   return t;
 }
+const std::vector<std::pair<std::string, ActivationLayout>>& ActivationLayoutNames() {
+  static const std::vector<std::pair<std::string, ActivationLayout>> t = {
+      {"megatron", ActivationLayout::kMegatron}, {"parallax-gpu", ActivationLayout::kParallaxGpu}};
+  return t;
+}
 
 PrecisionBytes BytesOf(Precision p) {
   switch (p) {

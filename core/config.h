@@ -23,11 +23,16 @@ enum class Precision { kBf16Mixed, kFp16Mixed, kAmp };
 enum class Recompute { kNone, kSelective, kFull };
 enum class AttentionKernel { kFlash, kUnfused };
 enum class ScheduleKind { kGPipe, k1F1B, kInterleaved, kZbH1 };
+// Which tensors a training step keeps for its backward (simulator/activations.cc):
+// Megatron-LM's (Korthikanti 2022), or this repository's GPU runtime's
+// (runtime/gpu/gpt_model.cc: static device arena, norm outputs recomputed).
+enum class ActivationLayout { kMegatron, kParallaxGpu };
 
 const std::vector<std::pair<std::string, Precision>>& PrecisionNames();
 const std::vector<std::pair<std::string, Recompute>>& RecomputeNames();
 const std::vector<std::pair<std::string, AttentionKernel>>& AttentionNames();
 const std::vector<std::pair<std::string, ScheduleKind>>& ScheduleNames();
+const std::vector<std::pair<std::string, ActivationLayout>>& ActivationLayoutNames();
 
 template <typename T>
 std::string NameOf(const std::vector<std::pair<std::string, T>>& table, T value) {
@@ -57,6 +62,7 @@ struct TrainingConfig {
   int64_t seq = 0;
   int64_t micro_batch = 1;
   Precision precision = Precision::kBf16Mixed;
+  ActivationLayout activation_layout = ActivationLayout::kMegatron;
 };
 
 struct ParallelConfig {

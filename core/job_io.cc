@@ -9,10 +9,13 @@
 namespace parallax {
 
 nlohmann::json TrainingToJson(const TrainingConfig& t) {
-  return {{"global_batch", t.global_batch},
-          {"seq", t.seq},
-          {"micro_batch", t.micro_batch},
-          {"precision", NameOf(PrecisionNames(), t.precision)}};
+  nlohmann::json j = {{"global_batch", t.global_batch},
+                      {"seq", t.seq},
+                      {"micro_batch", t.micro_batch},
+                      {"precision", NameOf(PrecisionNames(), t.precision)}};
+  if (t.activation_layout != ActivationLayout::kMegatron)
+    j["activation_layout"] = NameOf(ActivationLayoutNames(), t.activation_layout);
+  return j;
 }
 
 nlohmann::json ParallelToJson(const ParallelConfig& p) {
@@ -40,6 +43,7 @@ TrainingConfig TrainingFromJson(const nlohmann::json& j, const std::string& wher
   t.seq = r.PositiveInt("seq");
   t.micro_batch = r.PositiveInt("micro_batch", 1);
   t.precision = r.Enum("precision", PrecisionNames(), Precision::kBf16Mixed);
+  t.activation_layout = r.Enum("activation_layout", ActivationLayoutNames(), ActivationLayout::kMegatron);
   r.RejectUnknownKeys();
   return t;
 }

@@ -46,6 +46,27 @@ TEST(PlanJson, OverlapSwitchesRoundTripAndDefaultOn) {
   EXPECT_FALSE(back.parallel.overlap_p2p);
 }
 
+TEST(PlanJson, ActivationLayoutRoundTripsAndDefaultsToMegatron) {
+  Job j;
+  j.model = ResolveModel("gpt-1.3b");
+  j.cluster = ResolveCluster("h200x4-measured");
+  j.training = {4, 2048, 4, Precision::kBf16Mixed};
+  nlohmann::json doc = JobToJson(j);
+  EXPECT_FALSE(doc["training"].contains("activation_layout"));  // the default is not written
+  EXPECT_EQ(JobFromJson(doc, "plan.json").training.activation_layout, ActivationLayout::kMegatron);
+  j.training.activation_layout = ActivationLayout::kParallaxGpu;
+  doc = JobToJson(j);
+  EXPECT_EQ(doc["training"]["activation_layout"], "parallax-gpu");
+  EXPECT_EQ(JobFromJson(doc, "plan.json").training.activation_layout, ActivationLayout::kParallaxGpu);
+  doc["training"]["activation_layout"] = "pytorch";
+  try {
+    JobFromJson(doc, "plan.json");
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_NE(std::string(e.what()).find("activation_layout"), std::string::npos) << e.what();
+  }
+}
+
 TEST(PlanJson, Strict) {
   Job j;
   j.model = ResolveModel("gpt-tiny");

@@ -102,6 +102,13 @@ std::vector<std::string> ValidateJob(const Job& job) {
     if ((p.dp * p.cp) % p.ep) Fail("ep", "must divide dp x cp (" + S(p.dp * p.cp) + "): expert parallel ranks come out of data parallel");
   }
 
+  // The GPU runtime's activation layout describes only what that runtime runs.
+  if (t.activation_layout == ActivationLayout::kParallaxGpu &&
+      (p.tp > 1 || p.pp > 1 || p.cp > 1 || p.ep > 1 || p.recompute != Recompute::kNone)) {
+    Fail("plan", "training.activation_layout: parallax-gpu describes the gpu backend, which runs tp = pp = cp = ep = 1 "
+                 "and recompute none");
+  }
+
   // Cluster.
   if (p.gpus() > job.cluster.max_gpus()) {
     Fail("gpus", "tp x pp x dp x cp = " + S(p.gpus()) + " is more than cluster " + job.cluster.name + " has (" +

@@ -54,6 +54,13 @@ TEST(Validate, EachRuleHasItsMessage) {
   EXPECT_EQ(ErrorOf(j), "--stage-layers: must add up to the model's layers (24), got 20");
   j.parallel.stage_layers = {24};
   EXPECT_EQ(ErrorOf(j), "--stage-layers: must list one layer count per pipeline stage (2), got 1");
+  j = Make("gpt-1.3b", 2, 1, 1);
+  j.training.activation_layout = ActivationLayout::kParallaxGpu;
+  EXPECT_EQ(ErrorOf(j),
+            "--plan: training.activation_layout: parallax-gpu describes the gpu backend, which runs tp = pp = cp = ep = 1 "
+            "and recompute none");
+  j.parallel.tp = 1;
+  EXPECT_EQ(ErrorOf(j), "");
   j = Make("gpt-1.3b", 1, 2, 1);
   j.parallel.vpp = 2;
   EXPECT_EQ(ErrorOf(j), "--vpp: virtual stages need --schedule interleaved");

@@ -29,6 +29,18 @@ void ForEachActivationTerm(const Job& job, int layer, Recompute recompute, Add&&
     if (bytes > 0) add_term(name, bytes);
   };
 
+  if (job.training.activation_layout == ActivationLayout::kParallaxGpu) {
+    // runtime/gpu/gpt_model.cc's LayerActs (bf16 unless noted; norm outputs
+    // are recomputed into one shared buffer, flash attention, no dropout).
+    const double stats = m.norm == Norm::kLayerNorm ? 2 : 1;  // mean + rstd, or rstd
+    add("residual stream (layer input + after attention)", 2 * 2 * sb * h);
+    add("norm statistics (fp32, both norms)", 2 * stats * 4 * sb);
+    add("Q, K, V (after RoPE)", 2 * sb * (m.q_width() + 2 * m.kv_width()));
+    add("attention output", 2 * sb * m.q_width());
+    add("flash softmax statistics (fp32)", 4 * sb * a);
+    add("MLP up-projection output", 2 * sb * (m.activation == Activation::kSwiGlu ? 2 : 1) * m.ffn_hidden);
+    return;
+  }
   if (recompute == Recompute::kFull) {
     // Only the layer input is kept (sharded by SP); the rest is rebuilt.
     add("layer input (full recompute)", (amp ? 4 : 2) * sb * h / sp);

@@ -3,6 +3,7 @@
 // (Sec. 4, Table 2), generalised to GQA, SwiGLU, any FFN width, MoE, flash
 // attention, dropout on/off, context parallel and PyTorch-autocast layouts;
 // and the number of micro-batches each pipeline schedule keeps in flight.
+// With activation_layout parallax-gpu: what runtime/gpu/gpt_model.cc keeps.
 #pragma once
 
 #include <cstdint>

@@ -89,6 +89,25 @@ struct Builder {
   }
 };
 
+// Buffers of runtime/gpu/gpt_model.cc and gpu_train.cc besides the model
+// states and the saved activations, all allocated once in the device arena
+// (so they count at every phase): one rebuilt norm output, the bf16 logits
+// (overwritten by their gradient), per-token losses, the backward's
+// gradients of one layer and flash attention's workspace, and the token ids
+// and targets of every micro-batch of the step (int32).
+template <typename Add>
+void AddParallaxGpuBuffers(const Job& job, double sb, Add&& add) {
+  const ModelSpec& m = job.model;
+  const double h = m.hidden, q = m.q_width(), qkv = q + 2.0 * m.kv_width(), f = m.ffn_hidden;
+  const double swiglu_up = m.activation == Activation::kSwiGlu ? 2 * f : 0;  // own buffer for d(gate|up)
+  add("norm output recompute buffer", 2 * sb * h);
+  add("logits / their gradient (bf16)", 2 * sb * m.vocab);
+  add("per-token losses (fp32, 2 buffers)", 2 * 4 * sb);
+  add("backward scratch (one layer's gradients)", 2 * sb * (h + std::max(h, q) + h + qkv + f + f + swiglu_up));
+  add("flash attention backward workspace (fp32)", 4 * sb * m.heads * (m.head_dim + 1.0));
+  add("token ids + targets (int32, all micro-batches)", 2 * 4 * sb * job.micro_batches());
+}
+
 std::string Fmt(double v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), v == std::floor(v) ? "%.0f" : "%.2f", v);
@@ -137,12 +156,18 @@ int64_t EstimateStage(const Job& job, const std::vector<int>& per_stage, int sta
   }
   const double sb = static_cast<double>(tr.seq) / p.cp * tr.micro_batch;
   const double sp = p.sp ? p.tp : 1;
-  if (stage == 0 && m.dropout > 0) per_micro_batch += sb * m.hidden / sp;  // embedding dropout mask
-  if (stage == 0) per_micro_batch += 8 * sb;                              // token ids (int64)
+  const bool parallax_gpu = tr.activation_layout == ActivationLayout::kParallaxGpu;
   const bool last = stage == p.pp - 1;
   const double vocab_local = static_cast<double>(PaddedVocab(job)) / p.tp;
-  if (last) {
-    per_micro_batch += (amp ? 4 : 2) * sb * m.hidden / sp + 2 * sb * m.hidden;  // final norm + LM head inputs
+  if (parallax_gpu) {
+    // Final residual stream and final norm output (bf16) with its statistics.
+    if (last) per_micro_batch += 2 * 2 * sb * m.hidden + (m.norm == Norm::kLayerNorm ? 2 : 1) * 4 * sb;
+  } else {
+    if (stage == 0 && m.dropout > 0) per_micro_batch += sb * m.hidden / sp;  // embedding dropout mask
+    if (stage == 0) per_micro_batch += 8 * sb;                              // token ids (int64)
+    if (last) {
+      per_micro_batch += (amp ? 4 : 2) * sb * m.hidden / sp + 2 * sb * m.hidden;  // final norm + LM head inputs
+    }
   }
   add.Add(kActivations,
           [&] {
@@ -155,7 +180,9 @@ int64_t EstimateStage(const Job& job, const std::vector<int>& per_stage, int sta
   // backward, bf16 logits while they are made; at backward start the
   // gradient of the log-probs and its input exist as well (autocast), or the
   // fused vocab-parallel kernel overwrites in place (Megatron).
-  if (last) {
+  if (parallax_gpu) {
+    AddParallaxGpuBuffers(job, sb, [&](const char* name, double bytes) { add.Add(kPersistent, name, bytes); });
+  } else if (last) {
     const double logits = sb * vocab_local;
     add.Add(kTransient, "logits + cross-entropy (transient)", amp ? 3 * 4 * logits : 4 * logits + 2 * logits);
   }
@@ -199,7 +226,8 @@ int64_t EstimateStage(const Job& job, const std::vector<int>& per_stage, int sta
                                 sum[kTransient] + persistent + overhead;
   const double optimizer_step = weights + optim + grads + sum[kStepTransient] + persistent + overhead;
   const bool at_backward = backward_start >= optimizer_step;
-  const double fragmentation = cl.overheads.fragmentation * (std::max(backward_start, optimizer_step) - overhead);
+  // The GPU runtime's arena cudaMallocs each buffer once: no caching-allocator fragmentation.
+  const double fragmentation = (parallax_gpu ? 0 : cl.overheads.fragmentation) * (std::max(backward_start, optimizer_step) - overhead);
   add.Add(kOverhead, "allocator fragmentation", fragmentation);
   const int64_t peak_bytes = static_cast<int64_t>(std::max(backward_start, optimizer_step) + fragmentation);
   if (!row) return peak_bytes;
