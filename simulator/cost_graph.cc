@@ -31,22 +31,33 @@ CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : progra
   num_vertices_ = offset_.back();
 
   const auto match = MatchSends(programs);
-  // Usually about two edges per instruction (stream order, and a receive's send
-  // or the compute op next to a p2p op); pages reserved but not written cost nothing.
-  edge_begin_.reserve(num_vertices_ + 1);
-  waits_for_.reserve(3 * num_vertices_);
-  auto wait_end = [&](int stage, int i) { waits_for_.push_back(2 * static_cast<uint32_t>(offset_[stage] + i) + 1); };
+  // Every vertex has at most one stream predecessor, its data dependencies and
+  // one matched send: the arrays are sized for that bound up front and written
+  // through raw pointers (no growth checks, no zero-fill of pages).
+  std::vector<DependencyLists> deps(programs.size());
+  size_t bound = 2 * num_vertices_;
   for (size_t s = 0; s < programs.size(); ++s) {
-    const int stage = static_cast<int>(s);
-    const DependencyLists deps = DataDependencyLists(programs[s]);
+    deps[s] = DataDependencyLists(programs[s]);
+    bound += deps[s].index.size();
+  }
+  edge_begin_.reset(new uint32_t[num_vertices_ + 1]);
+  waits_for_.reset(new uint32_t[bound]);
+  uint32_t* begin = edge_begin_.get();
+  uint32_t* out = waits_for_.get();
+  uint32_t* const first_edge = out;
+  for (size_t s = 0; s < programs.size(); ++s) {
+    const uint32_t base = 2 * static_cast<uint32_t>(offset_[s]);
+    const DependencyLists& d = deps[s];
     const auto& ins = programs[s].instructions;
-    const std::vector<int> prev = StreamPredecessors(programs[s]);
+    int last[3] = {-1, -1, -1};  // latest instruction on each stream (by Stream)
     for (size_t i = 0; i < ins.size(); ++i) {
-      edge_begin_.push_back(static_cast<uint32_t>(waits_for_.size()));
-      if (prev[i] >= 0) wait_end(stage, prev[i]);
-      for (int k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
-        const int d = deps.index[k];
-        if (ins[d].stream != ins[i].stream) wait_end(stage, d);  // else implied by stream order
+      *begin++ = static_cast<uint32_t>(out - first_edge);
+      int& prev = last[static_cast<int>(ins[i].stream)];
+      if (prev >= 0) *out++ = base + 2 * static_cast<uint32_t>(prev) + 1;  // its end
+      prev = static_cast<int>(i);
+      for (int k = d.begin[i]; k < d.begin[i + 1]; ++k) {
+        const int j = d.index[k];
+        if (ins[j].stream != ins[i].stream) *out++ = base + 2 * static_cast<uint32_t>(j) + 1;  // else implied by stream order
       }
       if (IsRecvOp(ins[i].op)) {
         const InstructionRef ref = match[s][i];
@@ -54,12 +65,12 @@ CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : progra
           throw std::invalid_argument("cost graph: stage " + std::to_string(s) + " instruction " + std::to_string(i) +
                                       " (" + ToString(ins[i]) + ") has no matching send");
         }
-        waits_for_.push_back(2 * static_cast<uint32_t>(offset_[ref.stage] + ref.index));  // its start
+        *out++ = 2 * static_cast<uint32_t>(offset_[ref.stage] + ref.index);  // its start
       }
     }
   }
-  edge_begin_.push_back(static_cast<uint32_t>(waits_for_.size()));
-  num_edges_ = waits_for_.size();
+  *begin = static_cast<uint32_t>(out - first_edge);
+  num_edges_ = out - first_edge;
   if (order == Order::kPrograms && ProgramOrder(match)) return;
   // Not ordered by the programs alone (a stage blocked on a receive whose send
   // is not yet placed), or asked for: Boost's DFS orders the graph or proves a
@@ -145,8 +156,8 @@ Timeline CostGraph::Schedule(const InstructionCost& cost) const {
   tl.offset_ = offset_;
   tl.times_ = std::shared_ptr<double[]>(new double[2 * num_vertices_]);
   double* const times = tl.times_.get();
-  const uint32_t* const begin = edge_begin_.data();
-  const uint32_t* const waits_for = waits_for_.data();
+  const uint32_t* const begin = edge_begin_.get();
+  const uint32_t* const waits_for = waits_for_.get();
   // Each instruction starts when everything it waits for has ended (or, for a
   // receive's matched send, started), and runs for its cost.
   for (const Run& run : topo_order_) {
