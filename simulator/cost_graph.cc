@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -32,23 +33,30 @@ CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : progra
 
   const auto match = MatchSends(programs);
   // Every vertex has at most one stream predecessor, its data dependencies and
-  // one matched send: the arrays are sized for that bound up front and written
-  // through raw pointers (no growth checks, no zero-fill of pages).
-  std::vector<DependencyLists> deps(programs.size());
-  size_t bound = 2 * num_vertices_;
-  for (size_t s = 0; s < programs.size(); ++s) {
-    deps[s] = DataDependencyLists(programs[s]);
-    bound += deps[s].index.size();
-  }
+  // one matched send. The arrays are written through raw pointers (no growth
+  // checks, no zero-fill); the edge array is reserved for three per vertex
+  // (pages reserved but not written cost nothing) and grown, rarely, when a
+  // stage's bound does not fit. Each stage's dependency lists are freed before
+  // the next stage's, so the allocator reuses their pages.
   edge_begin_.reset(new uint32_t[num_vertices_ + 1]);
-  waits_for_.reset(new uint32_t[bound]);
+  size_t capacity = 3 * num_vertices_;
+  waits_for_.reset(new uint32_t[capacity]);
   uint32_t* begin = edge_begin_.get();
   uint32_t* out = waits_for_.get();
-  uint32_t* const first_edge = out;
+  uint32_t* first_edge = out;
   for (size_t s = 0; s < programs.size(); ++s) {
     const uint32_t base = 2 * static_cast<uint32_t>(offset_[s]);
-    const DependencyLists& d = deps[s];
+    const DependencyLists d = DataDependencyLists(programs[s]);
     const auto& ins = programs[s].instructions;
+    const size_t used = out - first_edge, need = used + 2 * ins.size() + d.index.size();
+    if (need > capacity) {
+      capacity = std::max(need, 2 * capacity);
+      std::unique_ptr<uint32_t[]> grown(new uint32_t[capacity]);
+      std::copy(first_edge, out, grown.get());
+      waits_for_ = std::move(grown);
+      first_edge = waits_for_.get();
+      out = first_edge + used;
+    }
     int last[3] = {-1, -1, -1};  // latest instruction on each stream (by Stream)
     for (size_t i = 0; i < ins.size(); ++i) {
       *begin++ = static_cast<uint32_t>(out - first_edge);
