@@ -44,6 +44,9 @@ CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : progra
   uint32_t* begin = edge_begin_.get();
   uint32_t* out = waits_for_.get();
   uint32_t* first_edge = out;
+  std::vector<Receive> receives;  // for ProgramOrder, which only stops at receives
+  receives.reserve(num_vertices_);
+  std::vector<int> receive_begin(programs.size() + 1, 0);
   for (size_t s = 0; s < programs.size(); ++s) {
     const uint32_t base = 2 * static_cast<uint32_t>(offset_[s]);
     const DependencyLists d = DataDependencyLists(programs[s]);
@@ -74,12 +77,14 @@ CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : progra
                                       " (" + ToString(ins[i]) + ") has no matching send");
         }
         *out++ = 2 * static_cast<uint32_t>(offset_[ref.stage] + ref.index);  // its start
+        receives.push_back({static_cast<int>(i), ref});
       }
     }
+    receive_begin[s + 1] = static_cast<int>(receives.size());
   }
   *begin = static_cast<uint32_t>(out - first_edge);
   num_edges_ = out - first_edge;
-  if (order == Order::kPrograms && ProgramOrder(match)) return;
+  if (order == Order::kPrograms && ProgramOrder(receives, receive_begin)) return;
   // Not ordered by the programs alone (a stage blocked on a receive whose send
   // is not yet placed), or asked for: Boost's DFS orders the graph or proves a
   // cycle.
@@ -124,30 +129,32 @@ int CostGraph::StageOf(int vertex) const {
 // yields a topological order of the graph whenever it places every
 // instruction. A worklist of stages: a stage runs until it blocks on a
 // receive, then waits on the sender's stage, which wakes it when it advances.
-bool CostGraph::ProgramOrder(const std::vector<std::vector<InstructionRef>>& match) {
+bool CostGraph::ProgramOrder(const std::vector<Receive>& receives, const std::vector<int>& receive_begin) {
   const int stages = static_cast<int>(programs_.size());
   topo_order_.clear();
   size_t placed = 0;
   std::vector<int> cursor(stages, 0);
+  std::vector<int> next_receive(receive_begin.begin(), receive_begin.end() - 1);  // first not yet placed
   std::vector<std::vector<int>> waiters(stages);
   std::vector<int> work(stages);
   for (int s = 0; s < stages; ++s) work[s] = stages - 1 - s;  // stage 0 first
   while (!work.empty()) {
     const int s = work.back();
     work.pop_back();
-    const auto& ins = programs_[s].instructions;
-    const int n = static_cast<int>(ins.size()), from = cursor[s];
-    int i = from;
-    for (; i < n; ++i) {
-      if (IsRecvOp(ins[i].op)) {
-        const InstructionRef send = match[s][i];
-        if (cursor[send.stage] <= send.index) {
-          waiters[send.stage].push_back(s);
-          break;
-        }
+    const int n = static_cast<int>(programs_[s].instructions.size()), from = cursor[s];
+    // Everything up to the next receive is placed; the receive too once its
+    // send is (cursor[s] first: a receive may be matched to a send of its own stage).
+    int i = n;
+    for (int& r = next_receive[s]; r < receive_begin[s + 1]; ++r) {
+      const Receive& recv = receives[r];
+      cursor[s] = recv.index;
+      if (cursor[recv.send.stage] <= recv.send.index) {
+        waiters[recv.send.stage].push_back(s);
+        i = recv.index;
+        break;
       }
-      cursor[s] = i + 1;  // visible to a receive on this stage matched to this send
     }
+    cursor[s] = i;
     if (i == from) continue;  // no progress: whoever waits on s still waits
     topo_order_.push_back({s, from, i});
     placed += i - from;
