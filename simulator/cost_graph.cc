@@ -132,6 +132,9 @@ int CostGraph::StageOf(int vertex) const {
 bool CostGraph::ProgramOrder(const std::vector<Receive>& receives, const std::vector<int>& receive_begin) {
   const int stages = static_cast<int>(programs_.size());
   topo_order_.clear();
+  // A run ends at a receive or at the end of its program: no more runs than
+  // that (reserved, so the vector never grows and copies).
+  topo_order_.reserve(receives.size() + stages);
   size_t placed = 0;
   std::vector<int> cursor(stages, 0);
   std::vector<int> next_receive(receive_begin.begin(), receive_begin.end() - 1);  // first not yet placed
