@@ -31,7 +31,7 @@ CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : progra
   }
   num_vertices_ = offset_.back();
 
-  const auto match = MatchSends(programs);
+  const std::vector<ReceiveMatch> receives = MatchReceives(programs);  // stage by stage, in program order
   // Every vertex has at most one stream predecessor, its data dependencies and
   // one matched send. The arrays are written through raw pointers (no growth
   // checks, no zero-fill); the edge array is reserved for three per vertex
@@ -44,9 +44,8 @@ CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : progra
   uint32_t* begin = edge_begin_.get();
   uint32_t* out = waits_for_.get();
   uint32_t* first_edge = out;
-  std::vector<Receive> receives;  // for ProgramOrder, which only stops at receives
-  receives.reserve(num_vertices_);
-  std::vector<int> receive_begin(programs.size() + 1, 0);
+  std::vector<int> receive_begin(programs.size() + 1, 0);  // for ProgramOrder, which only stops at receives
+  size_t next_receive = 0;
   for (size_t s = 0; s < programs.size(); ++s) {
     const uint32_t base = 2 * static_cast<uint32_t>(offset_[s]);
     const DependencyLists d = DataDependencyLists(programs[s]);
@@ -71,16 +70,15 @@ CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : progra
         if (ins[j].stream != ins[i].stream) *out++ = base + 2 * static_cast<uint32_t>(j) + 1;  // else implied by stream order
       }
       if (IsRecvOp(ins[i].op)) {
-        const InstructionRef ref = match[s][i];
+        const InstructionRef ref = receives[next_receive++].send;
         if (!ref.valid()) {
           throw std::invalid_argument("cost graph: stage " + std::to_string(s) + " instruction " + std::to_string(i) +
                                       " (" + ToString(ins[i]) + ") has no matching send");
         }
         *out++ = 2 * static_cast<uint32_t>(offset_[ref.stage] + ref.index);  // its start
-        receives.push_back({static_cast<int>(i), ref});
       }
     }
-    receive_begin[s + 1] = static_cast<int>(receives.size());
+    receive_begin[s + 1] = static_cast<int>(next_receive);
   }
   *begin = static_cast<uint32_t>(out - first_edge);
   num_edges_ = out - first_edge;
@@ -129,7 +127,7 @@ int CostGraph::StageOf(int vertex) const {
 // yields a topological order of the graph whenever it places every
 // instruction. A worklist of stages: a stage runs until it blocks on a
 // receive, then waits on the sender's stage, which wakes it when it advances.
-bool CostGraph::ProgramOrder(const std::vector<Receive>& receives, const std::vector<int>& receive_begin) {
+bool CostGraph::ProgramOrder(const std::vector<ReceiveMatch>& receives, const std::vector<int>& receive_begin) {
   const int stages = static_cast<int>(programs_.size());
   topo_order_.clear();
   // A run ends at a receive or at the end of its program: no more runs than
@@ -149,11 +147,11 @@ bool CostGraph::ProgramOrder(const std::vector<Receive>& receives, const std::ve
     // send is (cursor[s] first: a receive may be matched to a send of its own stage).
     int i = n;
     for (int& r = next_receive[s]; r < receive_begin[s + 1]; ++r) {
-      const Receive& recv = receives[r];
-      cursor[s] = recv.index;
+      const ReceiveMatch& recv = receives[r];
+      cursor[s] = recv.receive.index;
       if (cursor[recv.send.stage] <= recv.send.index) {
         waiters[recv.send.stage].push_back(s);
-        i = recv.index;
+        i = recv.receive.index;
         break;
       }
     }

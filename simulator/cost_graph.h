@@ -79,13 +79,8 @@ class CostGraph {
 
   int Vertex(int stage, int index) const { return offset_[stage] + index; }
   int StageOf(int vertex) const;
-  // A receive of a stage (its index there) and the send it is matched to.
-  struct Receive {
-    int index;
-    InstructionRef send;
-  };
   // receives[receive_begin[s] .. receive_begin[s + 1]) are stage s's, in program order.
-  bool ProgramOrder(const std::vector<Receive>& receives, const std::vector<int>& receive_begin);
+  bool ProgramOrder(const std::vector<ReceiveMatch>& receives, const std::vector<int>& receive_begin);
   void BoostOrder();
 
   const std::vector<Program>& programs_;
