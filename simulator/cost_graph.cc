@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -30,37 +31,58 @@ CostGraph::CostGraph(const std::vector<Program>& programs, Order order) : progra
   }
   num_vertices_ = offset_.back();
 
-  const auto match = MatchSends(programs);
-  // Usually about two edges per instruction (stream order, and a receive's send
-  // or the compute op next to a p2p op); pages reserved but not written cost nothing.
-  edge_begin_.reserve(num_vertices_ + 1);
-  waits_for_.reserve(3 * num_vertices_);
-  auto wait_end = [&](int stage, int i) { waits_for_.push_back(2 * static_cast<uint32_t>(offset_[stage] + i) + 1); };
+  const std::vector<ReceiveMatch> receives = MatchReceives(programs);  // stage by stage, in program order
+  // Every vertex has at most one stream predecessor, its data dependencies and
+  // one matched send. The arrays are written through raw pointers (no growth
+  // checks, no zero-fill); the edge array is reserved for three per vertex
+  // (pages reserved but not written cost nothing) and grown, rarely, when a
+  // stage's bound does not fit. Each stage's dependency lists are freed before
+  // the next stage's, so the allocator reuses their pages.
+  edge_begin_.reset(new uint32_t[num_vertices_ + 1]);
+  size_t capacity = 3 * num_vertices_;
+  waits_for_.reset(new uint32_t[capacity]);
+  uint32_t* begin = edge_begin_.get();
+  uint32_t* out = waits_for_.get();
+  uint32_t* first_edge = out;
+  std::vector<int> receive_begin(programs.size() + 1, 0);  // for ProgramOrder, which only stops at receives
+  size_t next_receive = 0;
   for (size_t s = 0; s < programs.size(); ++s) {
-    const int stage = static_cast<int>(s);
-    const DependencyLists deps = DataDependencyLists(programs[s]);
+    const uint32_t base = 2 * static_cast<uint32_t>(offset_[s]);
+    const DependencyLists d = DataDependencyLists(programs[s]);
     const auto& ins = programs[s].instructions;
-    const std::vector<int> prev = StreamPredecessors(programs[s]);
+    const size_t used = out - first_edge, need = used + 2 * ins.size() + d.index.size();
+    if (need > capacity) {
+      capacity = std::max(need, 2 * capacity);
+      std::unique_ptr<uint32_t[]> grown(new uint32_t[capacity]);
+      std::copy(first_edge, out, grown.get());
+      waits_for_ = std::move(grown);
+      first_edge = waits_for_.get();
+      out = first_edge + used;
+    }
+    int last[3] = {-1, -1, -1};  // latest instruction on each stream (by Stream)
     for (size_t i = 0; i < ins.size(); ++i) {
-      edge_begin_.push_back(static_cast<uint32_t>(waits_for_.size()));
-      if (prev[i] >= 0) wait_end(stage, prev[i]);
-      for (int k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
-        const int d = deps.index[k];
-        if (ins[d].stream != ins[i].stream) wait_end(stage, d);  // else implied by stream order
+      *begin++ = static_cast<uint32_t>(out - first_edge);
+      int& prev = last[static_cast<int>(ins[i].stream)];
+      if (prev >= 0) *out++ = base + 2 * static_cast<uint32_t>(prev) + 1;  // its end
+      prev = static_cast<int>(i);
+      for (int k = d.begin[i]; k < d.begin[i + 1]; ++k) {
+        const int j = d.index[k];
+        if (ins[j].stream != ins[i].stream) *out++ = base + 2 * static_cast<uint32_t>(j) + 1;  // else implied by stream order
       }
       if (IsRecvOp(ins[i].op)) {
-        const InstructionRef ref = match[s][i];
+        const InstructionRef ref = receives[next_receive++].send;
         if (!ref.valid()) {
           throw std::invalid_argument("cost graph: stage " + std::to_string(s) + " instruction " + std::to_string(i) +
                                       " (" + ToString(ins[i]) + ") has no matching send");
         }
-        waits_for_.push_back(2 * static_cast<uint32_t>(offset_[ref.stage] + ref.index));  // its start
+        *out++ = 2 * static_cast<uint32_t>(offset_[ref.stage] + ref.index);  // its start
       }
     }
+    receive_begin[s + 1] = static_cast<int>(next_receive);
   }
-  edge_begin_.push_back(static_cast<uint32_t>(waits_for_.size()));
-  num_edges_ = waits_for_.size();
-  if (order == Order::kPrograms && ProgramOrder(match)) return;
+  *begin = static_cast<uint32_t>(out - first_edge);
+  num_edges_ = out - first_edge;
+  if (order == Order::kPrograms && ProgramOrder(receives, receive_begin)) return;
   // Not ordered by the programs alone (a stage blocked on a receive whose send
   // is not yet placed), or asked for: Boost's DFS orders the graph or proves a
   // cycle.
@@ -105,30 +127,35 @@ int CostGraph::StageOf(int vertex) const {
 // yields a topological order of the graph whenever it places every
 // instruction. A worklist of stages: a stage runs until it blocks on a
 // receive, then waits on the sender's stage, which wakes it when it advances.
-bool CostGraph::ProgramOrder(const std::vector<std::vector<InstructionRef>>& match) {
+bool CostGraph::ProgramOrder(const std::vector<ReceiveMatch>& receives, const std::vector<int>& receive_begin) {
   const int stages = static_cast<int>(programs_.size());
   topo_order_.clear();
+  // A run ends at a receive or at the end of its program: no more runs than
+  // that (reserved, so the vector never grows and copies).
+  topo_order_.reserve(receives.size() + stages);
   size_t placed = 0;
   std::vector<int> cursor(stages, 0);
+  std::vector<int> next_receive(receive_begin.begin(), receive_begin.end() - 1);  // first not yet placed
   std::vector<std::vector<int>> waiters(stages);
   std::vector<int> work(stages);
   for (int s = 0; s < stages; ++s) work[s] = stages - 1 - s;  // stage 0 first
   while (!work.empty()) {
     const int s = work.back();
     work.pop_back();
-    const auto& ins = programs_[s].instructions;
-    const int n = static_cast<int>(ins.size()), from = cursor[s];
-    int i = from;
-    for (; i < n; ++i) {
-      if (IsRecvOp(ins[i].op)) {
-        const InstructionRef send = match[s][i];
-        if (cursor[send.stage] <= send.index) {
-          waiters[send.stage].push_back(s);
-          break;
-        }
+    const int n = static_cast<int>(programs_[s].instructions.size()), from = cursor[s];
+    // Everything up to the next receive is placed; the receive too once its
+    // send is (cursor[s] first: a receive may be matched to a send of its own stage).
+    int i = n;
+    for (int& r = next_receive[s]; r < receive_begin[s + 1]; ++r) {
+      const ReceiveMatch& recv = receives[r];
+      cursor[s] = recv.receive.index;
+      if (cursor[recv.send.stage] <= recv.send.index) {
+        waiters[recv.send.stage].push_back(s);
+        i = recv.receive.index;
+        break;
       }
-      cursor[s] = i + 1;  // visible to a receive on this stage matched to this send
     }
+    cursor[s] = i;
     if (i == from) continue;  // no progress: whoever waits on s still waits
     topo_order_.push_back({s, from, i});
     placed += i - from;
@@ -145,8 +172,8 @@ Timeline CostGraph::Schedule(const InstructionCost& cost) const {
   tl.offset_ = offset_;
   tl.times_ = std::shared_ptr<double[]>(new double[2 * num_vertices_]);
   double* const times = tl.times_.get();
-  const uint32_t* const begin = edge_begin_.data();
-  const uint32_t* const waits_for = waits_for_.data();
+  const uint32_t* const begin = edge_begin_.get();
+  const uint32_t* const waits_for = waits_for_.get();
   // Each instruction starts when everything it waits for has ended (or, for a
   // receive's matched send, started), and runs for its cost.
   for (const Run& run : topo_order_) {

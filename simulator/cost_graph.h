@@ -79,7 +79,8 @@ class CostGraph {
 
   int Vertex(int stage, int index) const { return offset_[stage] + index; }
   int StageOf(int vertex) const;
-  bool ProgramOrder(const std::vector<std::vector<InstructionRef>>& match);
+  // receives[receive_begin[s] .. receive_begin[s + 1]) are stage s's, in program order.
+  bool ProgramOrder(const std::vector<ReceiveMatch>& receives, const std::vector<int>& receive_begin);
   void BoostOrder();
 
   const std::vector<Program>& programs_;
@@ -87,7 +88,7 @@ class CostGraph {
   // Wait-for edges of vertex v: waits_for_[edge_begin_[v] .. edge_begin_[v + 1]),
   // each the slot of the awaited time in Timeline's array: 2u + 1 for the
   // end of u, 2u for its start (a receive waits for its matched send's start).
-  std::vector<uint32_t> edge_begin_, waits_for_;
+  std::unique_ptr<uint32_t[]> edge_begin_, waits_for_;  // num_vertices + 1, num_edges (or more) entries
   std::vector<Run> topo_order_;  // the vertices in topological order, as runs
   size_t num_vertices_ = 0, num_edges_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "simulator/program_dependencies.h"
 #include "simulator/schedule.h"
 
 namespace parallax {
@@ -47,6 +48,31 @@ TEST(ProgramCheck, DroppedReceiveIsCaught) {
   ins.erase(ins.begin() + Find(programs[1], "RECV_F c0 mb2 <- 0 (4096 B)"));
   ExpectProblem(programs, 1, 4, "stage 1 c0 mb2: 0 RECV_F, expected 1");
   ExpectProblem(programs, 1, 4, "'SEND_F c0 mb3 -> 1 (4096 B)': no matching receive on stage 1");
+}
+
+// MatchReceives (the cost graph's form) lists every receive, stage by stage in
+// program order, with the send MatchSends gives it; a receive whose channel
+// ran out of sends is listed with an invalid send.
+TEST(ProgramCheck, MatchReceivesAgreesWithMatchSends) {
+  auto programs = OneFOneB(3, 4);
+  auto& ins = programs[0].instructions;
+  ins.erase(ins.begin() + Find(programs[0], "SEND_F c0 mb1 -> 1 (4096 B)"));
+  const auto by_instruction = MatchSends(programs);
+  const auto by_receive = MatchReceives(programs);
+  size_t k = 0, unmatched = 0;
+  for (size_t s = 0; s < programs.size(); ++s)
+    for (size_t i = 0; i < programs[s].instructions.size(); ++i) {
+      if (!IsRecvOp(programs[s].instructions[i].op)) continue;
+      ASSERT_LT(k, by_receive.size());
+      EXPECT_EQ(by_receive[k].receive.stage, static_cast<int>(s));
+      EXPECT_EQ(by_receive[k].receive.index, static_cast<int>(i));
+      EXPECT_EQ(by_receive[k].send.stage, by_instruction[s][i].stage);
+      EXPECT_EQ(by_receive[k].send.index, by_instruction[s][i].index);
+      unmatched += !by_receive[k].send.valid();
+      ++k;
+    }
+  EXPECT_EQ(k, by_receive.size());
+  EXPECT_EQ(unmatched, 1u);  // stage 1's last RECV_F
 }
 
 TEST(ProgramCheck, ReceiveMovedAheadDeadlocks) {

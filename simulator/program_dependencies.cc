@@ -183,7 +183,7 @@ std::vector<std::vector<int>> DataDependencies(const Program& program) {
   return deps;
 }
 
-std::vector<std::vector<InstructionRef>> MatchSends(const std::vector<Program>& programs) {
+std::vector<ReceiveMatch> MatchReceives(const std::vector<Program>& programs) {
   // Channel (src, dst, is_gradient) as the key (src, 2·dst + is_gradient).
   auto channel_of_send = [](int s, const Instruction& in) {
     return std::make_pair(int64_t{s}, 2 * int64_t{in.peer} + (in.op == OpKind::kSendGradient));
@@ -217,17 +217,26 @@ std::vector<std::vector<InstructionRef>> MatchSends(const std::vector<Program>& 
   }
   // Receives take their channel's sends in order.
   std::vector<int> next(first.begin(), first.end() - 1);
-  std::vector<std::vector<InstructionRef>> match(programs.size());
+  std::vector<ReceiveMatch> out;
+  out.reserve(sends.size());  // as many receives as sends in any program that matches
   for (size_t s = 0; s < programs.size(); ++s) {
     const auto& ins = programs[s].instructions;
-    match[s].resize(ins.size());
     for (size_t i = 0; i < ins.size(); ++i) {
       if (!IsRecvOp(ins[i].op)) continue;
+      ReceiveMatch m{{static_cast<int>(s), static_cast<int>(i)}, {}};
       const int c = channels.Find(ins[i].peer, 2 * int64_t{static_cast<int>(s)} + (ins[i].op == OpKind::kRecvGradient));
-      if (c >= 0 && next[c] < first[c + 1]) match[s][i] = sends[next[c]];
+      if (c >= 0 && next[c] < first[c + 1]) m.send = sends[next[c]];
       if (c >= 0) ++next[c];
+      out.push_back(m);
     }
   }
+  return out;
+}
+
+std::vector<std::vector<InstructionRef>> MatchSends(const std::vector<Program>& programs) {
+  std::vector<std::vector<InstructionRef>> match(programs.size());
+  for (size_t s = 0; s < programs.size(); ++s) match[s].resize(programs[s].instructions.size());
+  for (const ReceiveMatch& m : MatchReceives(programs)) match[m.receive.stage][m.receive.index] = m.send;
   return match;
 }
 

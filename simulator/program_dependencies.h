@@ -54,4 +54,13 @@ struct InstructionRef {
 // receive (invalid if the channel has fewer sends), else invalid.
 std::vector<std::vector<InstructionRef>> MatchSends(const std::vector<Program>& programs);
 
+// The same matching listed by receive: every receive of every program, stage
+// by stage in program order, with its matched send (invalid if none). No
+// per-instruction table (the cost graph's form for large programs).
+struct ReceiveMatch {
+  InstructionRef receive;
+  InstructionRef send;
+};
+std::vector<ReceiveMatch> MatchReceives(const std::vector<Program>& programs);
+
 }  // namespace parallax
