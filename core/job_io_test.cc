@@ -44,6 +44,16 @@ TEST(PlanJson, OverlapSwitchesRoundTripAndDefaultOn) {
   const Job back = JobFromJson(doc, "plan.json");
   EXPECT_FALSE(back.parallel.overlap_grad_reduce);
   EXPECT_FALSE(back.parallel.overlap_p2p);
+  for (const char* key : {"overlap_grad_reduce", "overlap_p2p"}) {
+    nlohmann::json bad = doc;
+    bad["parallel"][key] = "yes";  // not a boolean
+    try {
+      JobFromJson(bad, "plan.json");
+      FAIL() << key;
+    } catch (const SpecError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(PlanJson, ActivationLayoutRoundTripsAndDefaultsToMegatron) {
