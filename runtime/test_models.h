@@ -10,6 +10,16 @@ namespace parallax::testing {
 
 inline ModelSpec GptTiny() { return ResolveModel("gpt-tiny"); }
 
+// Turns a dense spec into the Llama recipe: RMSNorm, SwiGLU, RoPE, untied head, no biases.
+inline ModelSpec LlamaStyle(ModelSpec m) {
+  m.norm = Norm::kRmsNorm;
+  m.activation = Activation::kSwiGlu;
+  m.position = Position::kRope;
+  m.tied_embeddings = false;
+  m.linear_bias = false;
+  return m;
+}
+
 inline ModelSpec LlamaTiny() {
   ModelSpec m;
   m.name = "llama-tiny";
@@ -21,12 +31,7 @@ inline ModelSpec LlamaTiny() {
   m.ffn_hidden = 48;
   m.vocab = 64;
   m.max_seq = 16;
-  m.norm = Norm::kRmsNorm;
-  m.activation = Activation::kSwiGlu;
-  m.position = Position::kRope;
-  m.tied_embeddings = false;
-  m.linear_bias = false;
-  return m;
+  return LlamaStyle(m);
 }
 
 }  // namespace parallax::testing

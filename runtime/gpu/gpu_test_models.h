@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/model.h"
+#include "runtime/test_models.h"
 
 namespace parallax::gpu::testing {
 
@@ -33,12 +34,7 @@ inline ModelSpec TinyLlama() {
   m.ffn_hidden = 344;
   m.vocab = 256;
   m.max_seq = 64;
-  m.norm = Norm::kRmsNorm;
-  m.activation = Activation::kSwiGlu;
-  m.position = Position::kRope;
-  m.tied_embeddings = false;
-  m.linear_bias = false;
-  return m;
+  return parallax::testing::LlamaStyle(m);
 }
 
 }  // namespace parallax::gpu::testing
