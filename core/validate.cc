@@ -60,6 +60,11 @@ std::vector<std::string> ValidateJob(const Job& job) {
   if (p.schedule == ScheduleKind::kInterleaved && (p.pp < 2 || p.vpp < 2)) {
     Fail("schedule", "interleaved needs --pp >= 2 and --vpp >= 2");
   }
+  // Megatron-LM: a blocking exchange batches the sends and receives of both
+  // directions, and with pp 2 both neighbours are the same rank.
+  if (p.schedule == ScheduleKind::kInterleaved && !p.overlap_p2p && p.pp < 3) {
+    Fail("schedule", "interleaved with blocking p2p (overlap_p2p false) needs --pp >= 3");
+  }
   if (p.schedule == ScheduleKind::kZbH1 && p.pp < 2) Fail("schedule", "zb-h1 needs --pp >= 2");
   if (p.stage_layers.empty()) {
     if (m.num_layers % (p.pp * p.vpp)) {

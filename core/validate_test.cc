@@ -67,6 +67,10 @@ TEST(Validate, EachRuleHasItsMessage) {
   j.parallel.schedule = ScheduleKind::kInterleaved;
   j.training.global_batch = 3;
   EXPECT_EQ(ErrorOf(j), "--gbs: interleaved schedule needs micro-batches per step (3) divisible by pp (2)");
+  j.training.global_batch = 4;
+  EXPECT_EQ(ErrorOf(j), "");
+  j.parallel.overlap_p2p = false;  // Megatron-LM: blocking interleaved exchanges need pp > 2
+  EXPECT_EQ(ErrorOf(j), "--schedule: interleaved with blocking p2p (overlap_p2p false) needs --pp >= 3");
   j = Make("gpt-1.3b", 1, 1, 1);
   j.parallel.schedule = ScheduleKind::kZbH1;
   EXPECT_EQ(ErrorOf(j), "--schedule: zb-h1 needs --pp >= 2");

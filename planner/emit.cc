@@ -6,7 +6,8 @@
 //    --num-virtual-stages-per-pipeline-rank, --decoder-first-pipeline-num-layers,
 //    --decoder-last-pipeline-num-layers, --sequence-parallel, --use-distributed-optimizer,
 //    --recompute-granularity, --recompute-method, --recompute-num-layers, --micro-batch-size,
-//    --global-batch-size, --seq-length.
+//    --global-batch-size, --seq-length, --overlap-p2p-communication (interleaved only; without it
+//    arguments.py asserts pp > 2 for the interleaved schedule).
 //  torchtitan: torchtitan/config/job_config.py, Parallelism and ActivationCheckpoint
 //    (https://github.com/pytorch/torchtitan/blob/main/docs/ and job_config.py): data_parallel_replicate_degree,
 //    data_parallel_shard_degree, tensor_parallel_degree, pipeline_parallel_degree, context_parallel_degree,
@@ -81,6 +82,8 @@ std::string EmitMegatron(const Job& job) {
   } else if (p.vpp > 1) {
     arg("--num-layers-per-virtual-pipeline-stage", S(m.num_layers / (p.pp * p.vpp)));
   }
+  // Megatron overlaps pipeline exchanges only in the interleaved schedule, on request.
+  if (p.schedule == ScheduleKind::kInterleaved && p.overlap_p2p) arg("--overlap-p2p-communication");
   if (p.sp) arg("--sequence-parallel");
   if (p.zero == 1) arg("--use-distributed-optimizer");
   // parallax simulates the bucketed reduction overlapped with the backward unless told otherwise.

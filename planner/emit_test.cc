@@ -59,7 +59,8 @@ TEST(EmitMegatron, UsesOnlyDocumentedArgumentsAndCarriesTheUnevenSplit) {
       "--decoder-last-pipeline-num-layers", "--num-virtual-stages-per-pipeline-rank",
       "--num-layers-per-virtual-pipeline-stage", "--sequence-parallel", "--use-distributed-optimizer",
       "--recompute-granularity", "--recompute-method", "--recompute-num-layers", "--micro-batch-size",
-      "--global-batch-size", "--bf16", "--fp16", "--use-flash-attn", "--overlap-grad-reduce"};
+      "--global-batch-size", "--bf16", "--fp16", "--use-flash-attn", "--overlap-grad-reduce",
+      "--overlap-p2p-communication"};
   for (const auto& f : Flags(out)) EXPECT_TRUE(documented.count(f)) << f;
   EXPECT_EQ(ValueOf(out, "--tensor-model-parallel-size"), "8");
   EXPECT_EQ(ValueOf(out, "--pipeline-model-parallel-size"), "16");
@@ -89,6 +90,10 @@ TEST(EmitMegatron, InterleavedEvenSplitGivesLayersPerVirtualStage) {
   EXPECT_EQ(ValueOf(out, "--recompute-granularity"), "full");
   EXPECT_EQ(ValueOf(out, "--recompute-method"), "uniform");
   EXPECT_FALSE(Flags(out).count("--decoder-first-pipeline-num-layers"));
+  EXPECT_TRUE(Flags(out).count("--overlap-p2p-communication"));  // the simulation overlapped the exchanges
+  j.parallel.overlap_p2p = false;
+  EXPECT_FALSE(Flags(EmitMegatron(j)).count("--overlap-p2p-communication"));
+  EXPECT_FALSE(Flags(EmitMegatron(Llama405b())).count("--overlap-p2p-communication"));  // 1F1B
 }
 
 TEST(EmitTorchtitan, DegreesMultiplyToTheGpusAndPartsCoverEveryLayerOnce) {

@@ -13,7 +13,7 @@ namespace {
 // Rules, in the order the enumeration meets them (outermost dimension first).
 enum Reason {
   kTpDivides, kCpSeq, kGpusSplit, kGbsDp, kPpEven, kEpDpCp, kGbsMbs, kZeroPp, kSpTp, kSpSeq,
-  kVppSchedule, kInterleavedNeeds, kZbNeedsPp, kInterleavedMicroBatches, kNumReasons
+  kVppSchedule, kInterleavedNeeds, kInterleavedBlocking, kZbNeedsPp, kInterleavedMicroBatches, kNumReasons
 };
 const char* kReasonText[kNumReasons] = {
     "--tp: must divide heads, kv_heads and ffn_hidden",
@@ -28,6 +28,7 @@ const char* kReasonText[kNumReasons] = {
     "--sp: sequence per context rank not divisible by tp",
     "--vpp: virtual stages need the interleaved schedule",
     "--schedule: interleaved needs pp >= 2 and vpp >= 2",
+    "--schedule: interleaved with blocking p2p needs pp >= 3",
     "--schedule: zb-h1 needs pp >= 2",
     "--gbs: interleaved needs micro-batches divisible by pp",
 };
@@ -159,6 +160,8 @@ Space EnumerateSpace(const Job& base, const SpaceOptions& o) {
                             ++rejected[kVppSchedule];
                           } else if (interleaved && (pp < 2 || vpp < 2)) {
                             ++rejected[kInterleavedNeeds];
+                          } else if (interleaved && !base.parallel.overlap_p2p && pp < 3) {
+                            ++rejected[kInterleavedBlocking];
                           } else if (sched == ScheduleKind::kZbH1 && pp < 2) {
                             ++rejected[kZbNeedsPp];
                           } else if (interleaved && micro_batches % pp) {

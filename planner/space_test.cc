@@ -119,6 +119,24 @@ TEST(Space, MatchesValidateJobOnTheFlatProduct) {
   }
   EXPECT_EQ(got, want_small);
   EXPECT_EQ(small.size, size);
+
+  // Megatron-LM 2021's blocking pipeline exchange: interleaved only from pp 3.
+  Job blocking = base;
+  blocking.parallel.overlap_p2p = false;
+  const Space era = EnumerateSpace(blocking, o);
+  size = duplicates = 0;
+  const std::vector<Key> want_era = FlatValid(blocking, o, &size, &duplicates);
+  got.clear();
+  bool interleaved_pp2 = false;
+  for (const auto& c : era.candidates) {
+    ApplyCandidate(era, c, &j);
+    got.push_back(KeyOfJob(j));
+    interleaved_pp2 |= c.schedule == ScheduleKind::kInterleaved && c.pp == 2;
+  }
+  EXPECT_FALSE(interleaved_pp2);
+  EXPECT_EQ(got, want_era);
+  EXPECT_LT(got.size(), want_small.size());
+  EXPECT_GT(era.rejected.count("--schedule: interleaved with blocking p2p needs pp >= 3"), 0u);
 }
 
 TEST(Space, UnevenSplitsReachStageCountsThatDoNotDivideTheLayers) {

@@ -39,7 +39,7 @@ Job NarayananPaperJob(const NarayananRow& r) {
   p.pp = r.pp;
   p.dp = r.gpus / (r.tp * r.pp);
   ApplyMegatron2021(&j);
-  if (r.pp > 1) {
+  if (r.pp > 2) {  // Megatron-LM asserted pp > 2 for the interleaved schedule
     const int per_stage = j.model.num_layers / r.pp;
     p.schedule = ScheduleKind::kInterleaved;
     p.vpp = 1;

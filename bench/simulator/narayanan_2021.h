@@ -8,8 +8,9 @@
 // all-reduced as they are), full activation recompute, unfused attention (no
 // flash attention yet), the data-parallel all-reduce after the whole backward
 // (--DDP-impl local), pipeline exchanges that block compute (batch_isend_irecv
-// + cuda synchronize), micro-batch 1, interleaved schedule where pp > 1 with
-// the smallest vpp >= 2 that divides the layers per stage.
+// + cuda synchronize), micro-batch 1, interleaved schedule where pp > 2 with
+// the smallest vpp >= 2 that divides the layers per stage (Megatron-LM's
+// arguments.py asserted pp > 2 for it; 39.1B's pp 2 ran 1F1B).
 #pragma once
 
 #include <cstdint>
