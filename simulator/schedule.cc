@@ -11,8 +11,9 @@
 // optimizer) the parameter all-gather. ZeRO-3 follows DeepSpeed's/FSDP's
 // parameter prefetch: each F and B of a chunk needs that chunk's full
 // parameters, gathered on the DP stream one compute instruction ahead.
-// (DeepSpeed ZeRO-2/3 reduce gradients on every micro-batch; we model
-// Megatron's reduce-once-per-step.)
+// ZeRO-2/3 keep only their 1/dp shard of the gradients, so, as DeepSpeed's
+// ZeRO-2/3 and FSDP do, every micro-batch's backward reduce-scatters its
+// gradients (ZeRO-0/1 accumulate full gradients and reduce once per step).
 #include "simulator/schedule.h"
 
 #include <stdexcept>
@@ -56,19 +57,27 @@ class StageBuilder {
     const bool dp_ops = spec_.dp > 1;
     // At most a receive and a send around each step, and per chunk the split
     // backward's parts and reductions, or the reductions and gathers after the
-    // schedule (pages reserved but not written cost nothing).
-    program_.instructions.reserve(3 * order.size() + 4 * static_cast<size_t>(spec_.vpp) * spec_.grad_buckets_per_chunk + 1);
-    // The last weight-grad producer of each chunk is split when overlapping.
+    // schedule, for ZeRO-2/3 on every backward (pages reserved but not written
+    // cost nothing).
+    const size_t buckets = spec_.grad_buckets_per_chunk;
+    program_.instructions.reserve(3 * order.size() + 4 * spec_.vpp * buckets + 1 +
+                                  (spec_.zero_stage >= 2 ? 2 * buckets * order.size() : 0));
+    // The weight-grad producers whose gradients are reduced: the last of each
+    // chunk, or with sharded gradients (ZeRO-2/3) every one. Overlapping, each
+    // is split into bucket parts, each part followed by its bucket's reduction.
+    const bool every_micro_batch = spec_.zero_stage >= 2;
     std::vector<int> last_wgrad(spec_.vpp, -1);
     for (size_t i = 0; i < order.size(); ++i)
       if (ProducesWeightGrad(order[i].op)) last_wgrad[order[i].chunk] = static_cast<int>(i);
     for (size_t i = 0; i < order.size(); ++i) {
       const ComputeStep& step = order[i];
-      const bool split = dp_ops && spec_.overlap_grad_reduce &&
-                         last_wgrad[step.chunk] == static_cast<int>(i);
-      Emit(step, split);
+      const bool reduced = dp_ops && ProducesWeightGrad(step.op) &&
+                           (every_micro_batch || last_wgrad[step.chunk] == static_cast<int>(i));
+      Emit(step, reduced && spec_.overlap_grad_reduce);
+      if (reduced && every_micro_batch && !spec_.overlap_grad_reduce)
+        for (int k = 0; k < spec_.grad_buckets_per_chunk; ++k) EmitReduction(step.chunk, k);
     }
-    if (dp_ops && !spec_.overlap_grad_reduce)
+    if (dp_ops && !spec_.overlap_grad_reduce && !every_micro_batch)
       for (int c = 0; c < spec_.vpp; ++c)
         for (int k = 0; k < spec_.grad_buckets_per_chunk; ++k) EmitReduction(c, k);
     program_.instructions.push_back(OptimizerStep());
