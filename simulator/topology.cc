@@ -2,6 +2,7 @@
 #include "simulator/topology.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "core/errors.h"
 
@@ -35,13 +36,47 @@ Topology::Topology(const ClusterSpec& cluster, const ParallelConfig& parallel)
   spans_[static_cast<int>(GroupKind::kPp)] = MakeSpan(GroupKind::kPp, parallel.pp > 1 ? 2 : 1, tp * cp * dp);
 }
 
+namespace {
+
+long long CeilDiv(long long a, long long b) {  // b > 0
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+struct NodeSpread {
+  int nodes = 1, min_run = 1;  // nodes touched, members on the emptiest one
+};
+
+// The group of `size` members r, r + stride, ... on nodes of `gpn` GPUs. With
+// stride >= gpn every member has a node of its own; otherwise consecutive
+// members are at most one node apart, so the nodes from the first member's to
+// the last's are all touched, and node n holds the members i with
+// n·gpn <= r + i·stride < (n + 1)·gpn. Depends on r only through r mod gpn.
+NodeSpread SpreadFrom(long long r, int size, int stride, int gpn) {
+  NodeSpread s;
+  if (size <= 1) return s;
+  if (stride >= gpn) return {size, 1};
+  const long long first = r / gpn, last = (r + static_cast<long long>(size - 1) * stride) / gpn;
+  long long min_run = size;
+  for (long long n = first; n <= last; ++n) {
+    const long long lo = std::max(0LL, CeilDiv(n * gpn - r, stride));
+    const long long hi = std::min<long long>(size - 1, CeilDiv((n + 1) * gpn - r, stride) - 1);
+    min_run = std::min(min_run, hi - lo + 1);
+  }
+  s.nodes = static_cast<int>(last - first + 1);
+  s.min_run = static_cast<int>(min_run);
+  return s;
+}
+
+}  // namespace
+
 // Every group of the kind is examined (not only rank 0's): a group that
 // straddles a node boundary (tp 6 on 8-GPU nodes: ranks 6..11) sets the span,
 // since the collective runs in all groups at once and the step waits for the
 // slowest. The widest group wins (most nodes, then fewest members on its
 // emptiest node, whose NICs carry the most). Pipeline neighbours are every
-// pair (r, r + stride). The layout repeats every size x stride x node ranks,
-// so only groups starting before that are scanned.
+// pair (r, r + stride). A group's spread depends only on its first rank modulo
+// the node size, so the first ranks are visited in order (the layout repeats
+// every size x stride x node ranks) until every residue has been seen.
 GroupSpan Topology::MakeSpan(GroupKind kind, int size, int stride) const {
   GroupSpan g;
   g.kind = kind;
@@ -50,21 +85,23 @@ GroupSpan Topology::MakeSpan(GroupKind kind, int size, int stride) const {
   g.nodes = 0;
   const bool pairs = kind == GroupKind::kPp;
   const long long period = static_cast<long long>(g.size) * stride * gpus_per_node_;
-  const long long last_start = std::min<long long>(period, world_ - static_cast<long long>(g.size - 1) * stride);
-  for (long long r = 0; r < std::max(1LL, last_start); ++r) {
-    if (!pairs && (r / stride) % g.size) continue;  // not the first member of its group
-    int nodes = 0, run = 0, min_run = g.size;
-    for (int i = 0, prev = -1; i < g.size; ++i) {
-      const int node = NodeOf(static_cast<int>(r + static_cast<long long>(i) * stride));
-      if (node != prev) {
-        if (run) min_run = std::min(min_run, run);
-        ++nodes, run = 0, prev = node;
-      }
-      ++run;
-    }
-    min_run = std::min(min_run, run);
-    if (nodes > g.nodes || (nodes == g.nodes && min_run < g.ranks_per_node)) g.nodes = nodes, g.ranks_per_node = min_run;
-  }
+  const long long end = std::max(1LL, std::min<long long>(period, world_ - static_cast<long long>(g.size - 1) * stride));
+  std::vector<char> seen(gpus_per_node_, 0);
+  int distinct = 0;
+  auto visit = [&](long long r) {  // false once every residue is seen
+    char& s = seen[r % gpus_per_node_];
+    if (s) return true;
+    s = 1;
+    const NodeSpread n = SpreadFrom(r, g.size, stride, gpus_per_node_);
+    if (n.nodes > g.nodes || (n.nodes == g.nodes && n.min_run < g.ranks_per_node)) g.nodes = n.nodes, g.ranks_per_node = n.min_run;
+    return ++distinct < gpus_per_node_;
+  };
+  // First members: every rank for neighbour pairs; else the first `stride`
+  // ranks of each block of size x stride.
+  const long long block = pairs ? 1 : static_cast<long long>(g.size) * stride, run = pairs ? 1 : stride;
+  for (long long base = 0; base < end; base += block)
+    for (long long r = base; r < std::min(end, base + run); ++r)
+      if (!visit(r)) return g;
   return g;
 }
 

@@ -3,6 +3,9 @@
 // ranks (rank = tp + tp·(cp + cp·(dp + dp·pp)), node = rank / 8).
 #include "simulator/topology.h"
 
+#include <map>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "core/cluster_io.h"
@@ -69,6 +72,54 @@ TEST(Topology, GroupStraddlingANodeBoundarySetsTheSpan) {
   EXPECT_TRUE(u.Span(GroupKind::kPp).inter_node());
   // tp 8: every group is one node.
   EXPECT_FALSE(Topology(c, Grid(8, 4, 4)).Span(GroupKind::kTp).inter_node());
+}
+
+// Reference: every group of the kind placed rank by rank (the widest wins:
+// most nodes, then fewest members on its emptiest node).
+std::pair<int, int> WidestByHand(const Topology& t, GroupKind kind, int size, int stride) {
+  int best_nodes = 0, best_run = 0;
+  const bool pairs = kind == GroupKind::kPp;
+  for (int r = 0; r + (size - 1) * stride < t.world_size(); ++r) {
+    if (!pairs && (r / stride) % size) continue;
+    std::map<int, int> per_node;
+    for (int i = 0; i < size; ++i) ++per_node[t.NodeOf(r + i * stride)];
+    int run = size;
+    for (const auto& [node, n] : per_node) run = std::min(run, n);
+    const int nodes = static_cast<int>(per_node.size());
+    if (nodes > best_nodes || (nodes == best_nodes && run < best_run)) best_nodes = nodes, best_run = run;
+  }
+  return {best_nodes, best_run};
+}
+
+TEST(Topology, SpansMatchPlacingEveryGroupByHand) {
+  int checked = 0;
+  for (int gpn : {4, 6, 8}) {
+    ClusterSpec c = ResolveCluster("dgx-a100-80g");
+    c.gpus_per_node = gpn;
+    for (int tp : {1, 2, 3, 4, 6, 8, 16})
+      for (int cp : {1, 2, 3})
+        for (int dp : {1, 2, 3, 5, 8})
+          for (int pp : {1, 2, 3, 4}) {
+            const Topology t(c, Grid(tp, pp, dp, cp));
+            const struct {
+              GroupKind kind;
+              int size, stride;
+            } groups[] = {{GroupKind::kTp, tp, 1},
+                          {GroupKind::kCp, cp, tp},
+                          {GroupKind::kDp, dp, tp * cp},
+                          {GroupKind::kPp, pp > 1 ? 2 : 1, tp * cp * dp}};
+            for (const auto& grp : groups) {
+              const GroupSpan& s = t.Span(grp.kind);
+              const auto [nodes, run] = WidestByHand(t, grp.kind, grp.size, grp.stride);
+              EXPECT_EQ(s.nodes, nodes) << GroupName(grp.kind) << " tp" << tp << " cp" << cp << " dp" << dp << " pp" << pp
+                                        << " gpn" << gpn;
+              EXPECT_EQ(s.ranks_per_node, run) << GroupName(grp.kind) << " tp" << tp << " cp" << cp << " dp" << dp
+                                               << " pp" << pp << " gpn" << gpn;
+              ++checked;
+            }
+          }
+  }
+  EXPECT_EQ(checked, 3 * 7 * 3 * 5 * 4 * 4);
 }
 
 TEST(Topology, CoordsRoundTripTpFastest) {
