@@ -14,6 +14,10 @@
 // ZeRO-2/3 keep only their 1/dp shard of the gradients, so, as DeepSpeed's
 // ZeRO-2/3 and FSDP do, every micro-batch's backward reduce-scatters its
 // gradients (ZeRO-0/1 accumulate full gradients and reduce once per step).
+// Without overlap_grad_reduce those reductions follow the backward on the DP
+// stream, so they may still run under the next micro-batch's forward (DeepSpeed
+// without overlap_comm reduces inside the backward: an approximation; the
+// planner's searches keep overlap on).
 #include "simulator/schedule.h"
 
 #include <stdexcept>

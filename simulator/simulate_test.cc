@@ -5,6 +5,8 @@
 // micro-batches shrink the 1F1B bubble as (p-1)/(m+p-1).
 #include "simulator/simulate.h"
 
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "core/test_job.h"
@@ -48,6 +50,33 @@ TEST(Simulate, BreakdownAddsUpWithAllParallelisms) {
     EXPECT_GT(r.hfu, r.mfu);
     EXPECT_GT(r.breakdown.bubble_s, 0);
   }
+}
+
+TEST(Simulate, ShardedGradientsAreReducedEveryMicroBatch) {
+  // dp 8, 4 micro-batches: ZeRO-1 reduce-scatters the gradients once and
+  // gathers the parameters once (RS + AG on the DP stream); ZeRO-2 keeps only
+  // its gradient shard, so every micro-batch's backward reduce-scatters
+  // (4 RS + AG), and the DP stream is busy 4 RS - RS = 3 RS longer.
+  Job j = MakeJob("gpt-350m", "dgx-a100-80g", 1, 1, 8, 32, 1, 1024);
+  auto dp_busy = [](const SimResult& r) {
+    double busy = 0, rs = 0;
+    const Program program = r.ProgramOf(0);
+    const auto& ins = program.instructions;
+    for (int i = 0; i < static_cast<int>(ins.size()); ++i) {
+      if (ins[i].stream != Stream::kDataParallel) continue;
+      const double d = r.timeline.end_s(0, i) - r.timeline.start_s(0, i);
+      busy += d;
+      if (ins[i].op == OpKind::kDpReduceScatter) rs += d;
+    }
+    return std::make_pair(busy, rs);
+  };
+  j.parallel.zero = 1;
+  const auto [zero1, rs1] = dp_busy(Simulate(j));
+  j.parallel.zero = 2;
+  const auto [zero2, rs2] = dp_busy(Simulate(j));
+  ASSERT_GT(rs1, 0);
+  EXPECT_NEAR(rs2, 4 * rs1, 1e-9 * rs2);
+  EXPECT_NEAR(zero2 - zero1, 3 * rs1, 1e-9 * zero2);
 }
 
 TEST(Simulate, OneF1BBubbleShrinksWithMicroBatches) {
