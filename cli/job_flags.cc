@@ -27,6 +27,9 @@ void AddJobFlags(CLI::App* app, JobFlags& f, bool with_parallel) {
     app->add_flag("--sp", f.sp, "sequence parallel");
     app->add_option("--mbs", f.mbs, "micro-batch size (sequences)")->capture_default_str();
     app->add_option("--recompute", f.recompute, "none | selective | full")->capture_default_str();
+    app->add_option("--recompute-layers", f.recompute_layers,
+                    "with --recompute full: layers of each chunk recomputed, the rest keep activations (0: all)")
+        ->capture_default_str();
     app->add_option("--schedule", f.schedule, "gpipe | 1f1b | interleaved | zb-h1 (default 1f1b, interleaved if --vpp > 1)");
     app->add_option("--attention", f.attention, "flash | unfused")->capture_default_str();
     app->add_option("--stage-layers", f.stage_layers, "layers per pipeline stage, e.g. 7,8,8,7 (uneven split)");
@@ -106,6 +109,7 @@ Job BuildJob(const JobFlags& f, std::vector<std::string>* warnings) {
       p.dp = 1;
     }
     p.recompute = ParseFlagEnum("--recompute", f.recompute, RecomputeNames());
+    p.recompute_layers = f.recompute_layers;
     p.attention = ParseFlagEnum("--attention", f.attention, AttentionNames());
     p.schedule = f.schedule.empty() ? (f.vpp > 1 ? ScheduleKind::kInterleaved : ScheduleKind::k1F1B)
                                     : ParseFlagEnum("--schedule", f.schedule, ScheduleNames());

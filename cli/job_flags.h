@@ -1,6 +1,6 @@
 // The configuration flags shared by memory / simulate / plan / run
 // (../shared/DESIGN.md "CLI contract"): --model --cluster --gpus --tp --pp
-// --dp --cp --ep --vpp --zero --sp --mbs --gbs --seq --recompute --schedule
+// --dp --cp --ep --vpp --zero --sp --mbs --gbs --seq --recompute --recompute-layers --schedule
 // --attention --precision --stage-layers, or --plan plan.json. Parsing only
 // collects strings and numbers; BuildJob turns them into a validated Job and
 // throws SpecError naming the flag on bad input.
@@ -20,7 +20,7 @@ struct JobFlags {
   std::string model;
   std::string cluster = "dgx-h100";
   int gpus = 0;  // 0: not given
-  int tp = 1, pp = 1, dp = 0, cp = 1, ep = 1, vpp = 1, zero = 0;
+  int tp = 1, pp = 1, dp = 0, cp = 1, ep = 1, vpp = 1, zero = 0, recompute_layers = 0;
   bool sp = false;
   int64_t mbs = 1, gbs = 0, seq = 0;  // 0: derived (gbs = dp x mbs, seq = model max_seq)
   std::string recompute = "none", schedule = "", attention = "flash", precision = "bf16-mixed";

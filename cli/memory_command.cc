@@ -21,7 +21,8 @@ std::string JobSummary(const Job& job) {
   if (p.vpp > 1) s += ", vpp " + std::to_string(p.vpp);
   s += "; mbs " + std::to_string(t.micro_batch) + ", gbs " + std::to_string(t.global_batch) + ", seq " +
        std::to_string(t.seq) + "; " + NameOf(PrecisionNames(), t.precision) + ", zero " + std::to_string(p.zero) +
-       (p.sp ? ", sp" : "") + ", recompute " + NameOf(RecomputeNames(), p.recompute) + ", " +
+       (p.sp ? ", sp" : "") + ", recompute " + NameOf(RecomputeNames(), p.recompute) +
+       (p.recompute_layers > 0 ? " (first " + std::to_string(p.recompute_layers) + " layers per chunk)" : "") + ", " +
        NameOf(AttentionNames(), p.attention) + " attention";
   if (p.pp > 1) s += ", " + NameOf(ScheduleNames(), p.schedule);
   return s;

@@ -71,6 +71,10 @@ struct ParallelConfig {
   int zero = 0;      // 0: plain DP; 1: optimizer states (= Megatron distributed optimizer); 2: + grads; 3: + weights
   bool sp = false;   // sequence parallel (needs tp > 1 to matter)
   Recompute recompute = Recompute::kNone;
+  // With full recompute: how many layers of each model chunk (the first ones)
+  // are recomputed; the others keep their activations. 0 = every layer.
+  // Megatron's --recompute-method block --recompute-num-layers N.
+  int recompute_layers = 0;
   AttentionKernel attention = AttentionKernel::kFlash;
   ScheduleKind schedule = ScheduleKind::k1F1B;
   // Data-parallel gradient reduction overlapped with the backward, bucket by
@@ -86,6 +90,17 @@ struct ParallelConfig {
 
   int gpus() const { return tp * pp * dp * cp; }
 };
+
+// The recompute a layer gets from its position in its model chunk (0 = the
+// chunk's first layer): full recompute with recompute_layers = N covers only
+// the first N layers of each chunk; the rest run without recompute.
+inline Recompute LayerRecompute(const ParallelConfig& p, int index_in_chunk) {
+  if (p.recompute == Recompute::kFull && p.recompute_layers > 0 && index_in_chunk >= p.recompute_layers) {
+    return Recompute::kNone;
+  }
+  return p.recompute;
+}
+
 
 struct Job {
   ModelSpec model;

@@ -31,6 +31,7 @@ nlohmann::json ParallelToJson(const ParallelConfig& p) {
                       {"attention", NameOf(AttentionNames(), p.attention)},
                       {"schedule", NameOf(ScheduleNames(), p.schedule)}};
   if (!p.stage_layers.empty()) j["stage_layers"] = p.stage_layers;
+  if (p.recompute_layers > 0) j["recompute_layers"] = p.recompute_layers;
   if (!p.overlap_grad_reduce) j["overlap_grad_reduce"] = false;
   if (!p.overlap_p2p) j["overlap_p2p"] = false;
   return j;
@@ -61,6 +62,7 @@ ParallelConfig ParallelFromJson(const nlohmann::json& j, const std::string& wher
   if (p.zero > 3) r.Fail("zero", "must be 0, 1, 2 or 3");
   p.sp = r.Bool("sp", false);
   p.recompute = r.Enum("recompute", RecomputeNames(), Recompute::kNone);
+  p.recompute_layers = static_cast<int>(r.NonNegativeInt("recompute_layers", 0));
   p.attention = r.Enum("attention", AttentionNames(), AttentionKernel::kFlash);
   p.schedule = r.Enum("schedule", ScheduleNames(), ScheduleKind::k1F1B);
   p.overlap_grad_reduce = r.Bool("overlap_grad_reduce", true);

@@ -56,6 +56,30 @@ TEST(PlanJson, OverlapSwitchesRoundTripAndDefaultOn) {
   }
 }
 
+TEST(PlanJson, PartialRecomputeRoundTripsAndBadValuesNameTheKey) {
+  Job j;
+  j.model = ResolveModel("llama2-7b");
+  j.cluster = ResolveCluster("dgx-h100");
+  j.training = {64, 4096, 1, Precision::kBf16Mixed};
+  j.parallel.dp = 64;
+  j.parallel.recompute = Recompute::kFull;
+  nlohmann::json doc = JobToJson(j);
+  EXPECT_FALSE(doc["parallel"].contains("recompute_layers"));  // 0 (every layer) is not written
+  j.parallel.recompute_layers = 3;
+  doc = JobToJson(j);
+  EXPECT_EQ(JobFromJson(doc, "plan.json").parallel.recompute_layers, 3);
+  for (const nlohmann::json& value : {nlohmann::json(-1), nlohmann::json("two")}) {
+    nlohmann::json bad = doc;
+    bad["parallel"]["recompute_layers"] = value;
+    try {
+      JobFromJson(bad, "plan.json");
+      FAIL() << value;
+    } catch (const SpecError& e) {
+      EXPECT_NE(std::string(e.what()).find("recompute_layers"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(PlanJson, ActivationLayoutRoundTripsAndDefaultsToMegatron) {
   Job j;
   j.model = ResolveModel("gpt-1.3b");

@@ -53,6 +53,11 @@ std::vector<std::string> ValidateJob(const Job& job) {
   }
   if (p.sp && (t.seq / p.cp) % p.tp) Fail("sp", "sequence per context rank must be divisible by --tp");
 
+  if (p.recompute_layers < 0) Fail("recompute-layers", "must be >= 0");
+  if (p.recompute_layers > 0 && p.recompute != Recompute::kFull) {
+    Fail("recompute-layers", "recomputes some layers of each chunk in full: needs --recompute full");
+  }
+
   // Pipeline: layers over pp x vpp, schedules.
   if (p.vpp > 1 && p.schedule != ScheduleKind::kInterleaved) {
     Fail("vpp", "virtual stages need --schedule interleaved");

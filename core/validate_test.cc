@@ -72,6 +72,13 @@ TEST(Validate, EachRuleHasItsMessage) {
   j.parallel.overlap_p2p = false;  // Megatron-LM: blocking interleaved exchanges need pp > 2
   EXPECT_EQ(ErrorOf(j), "--schedule: interleaved with blocking p2p (overlap_p2p false) needs --pp >= 3");
   j = Make("gpt-1.3b", 1, 1, 1);
+  j.parallel.recompute_layers = 2;
+  EXPECT_EQ(ErrorOf(j), "--recompute-layers: recomputes some layers of each chunk in full: needs --recompute full");
+  j.parallel.recompute = Recompute::kFull;
+  EXPECT_EQ(ErrorOf(j), "");
+  j.parallel.recompute_layers = -1;
+  EXPECT_EQ(ErrorOf(j), "--recompute-layers: must be >= 0");
+  j = Make("gpt-1.3b", 1, 1, 1);
   j.parallel.schedule = ScheduleKind::kZbH1;
   EXPECT_EQ(ErrorOf(j), "--schedule: zb-h1 needs --pp >= 2");
   j = Make("gpt-1.3b", 1, 1, 1);

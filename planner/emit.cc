@@ -92,8 +92,9 @@ std::string EmitMegatron(const Job& job) {
   if (p.recompute == Recompute::kSelective) arg("--recompute-granularity", "selective");
   if (p.recompute == Recompute::kFull) {
     arg("--recompute-granularity", "full");
-    arg("--recompute-method", "uniform");
-    arg("--recompute-num-layers", "1");
+    // Every layer its own checkpoint, or (block) the first N layers of each chunk.
+    arg("--recompute-method", p.recompute_layers > 0 ? "block" : "uniform");
+    arg("--recompute-num-layers", S(p.recompute_layers > 0 ? p.recompute_layers : 1));
   }
   if (p.schedule == ScheduleKind::kGPipe && p.pp > 1) notes.push_back("GPipe: Megatron-LM runs 1F1B instead");
   if (p.schedule == ScheduleKind::kZbH1) notes.push_back("zb-h1: not in Megatron-LM's pretrain_gpt.py; it runs 1F1B");
@@ -155,6 +156,11 @@ std::string EmitTorchtitan(const Job& job) {
   out += "\n[activation_checkpoint]\nmode = \"" +
          std::string(p.recompute == Recompute::kNone ? "none" : p.recompute == Recompute::kSelective ? "selective" : "full") +
          "\"\n";
+  if (p.recompute == Recompute::kFull && p.recompute_layers > 0) {
+    out += "# parallax recomputes only the first " + S(p.recompute_layers) +
+           " layers of each stage; torchtitan's layer-level choice is mode = \"selective\" with selective_ac_option = "
+           "\"k\" (every k-th layer)\n";
+  }
   out += "\n[training]\nlocal_batch_size = " + S(t.global_batch / p.dp) + "\nglobal_batch_size = " + S(t.global_batch) +
          "\nseq_len = " + S(t.seq) + "\n";
   return out;

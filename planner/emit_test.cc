@@ -89,6 +89,13 @@ TEST(EmitMegatron, InterleavedEvenSplitGivesLayersPerVirtualStage) {
   EXPECT_EQ(ValueOf(out, "--num-layers-per-virtual-pipeline-stage"), "2");  // 128 / (16 x 4)
   EXPECT_EQ(ValueOf(out, "--recompute-granularity"), "full");
   EXPECT_EQ(ValueOf(out, "--recompute-method"), "uniform");
+  EXPECT_EQ(ValueOf(out, "--recompute-num-layers"), "1");
+  Job partial = j;
+  partial.parallel.recompute_layers = 1;  // the first layer of each 2-layer chunk
+  EXPECT_EQ(ValueOf(EmitMegatron(partial), "--recompute-method"), "block");
+  EXPECT_EQ(ValueOf(EmitMegatron(partial), "--recompute-num-layers"), "1");
+  partial.parallel.recompute_layers = 2;
+  EXPECT_EQ(ValueOf(EmitMegatron(partial), "--recompute-num-layers"), "2");
   EXPECT_FALSE(Flags(out).count("--decoder-first-pipeline-num-layers"));
   EXPECT_TRUE(Flags(out).count("--overlap-p2p-communication"));  // the simulation overlapped the exchanges
   j.parallel.overlap_p2p = false;

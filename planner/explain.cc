@@ -43,6 +43,7 @@ std::string ConfigLabel(const Job& job) {
   s += ", mbs " + S(job.training.micro_batch) + ", zero " + S(p.zero);
   if (p.sp) s += ", sp";
   s += ", " + NameOf(RecomputeNames(), p.recompute) + " recompute";
+  if (p.recompute == Recompute::kFull && p.recompute_layers > 0) s += " of " + S(p.recompute_layers) + " layers per chunk";
   if (p.pp > 1) s += ", " + NameOf(ScheduleNames(), p.schedule);
   return s;
 }
@@ -69,6 +70,7 @@ std::vector<std::string> ConfigDifferences(const Job& a, const Job& b) {
   if (x.recompute != y.recompute) {
     d.push_back("recompute " + NameOf(RecomputeNames(), x.recompute) + " -> " + NameOf(RecomputeNames(), y.recompute));
   }
+  if (x.recompute == Recompute::kFull && y.recompute == Recompute::kFull) num("recompute layers", x.recompute_layers, y.recompute_layers);
   if (x.schedule != y.schedule) {
     d.push_back("schedule " + NameOf(ScheduleNames(), x.schedule) + " -> " + NameOf(ScheduleNames(), y.schedule));
   }

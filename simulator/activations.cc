@@ -112,6 +112,8 @@ std::vector<ActivationTerm> LayerActivationTerms(const Job& job, int layer) {
 
 double LayerActivationBytes(const Job& job, int layer) { return ActivationBytes(job, layer, job.parallel.recompute); }
 
+double LayerActivationBytes(const Job& job, int layer, Recompute recompute) { return ActivationBytes(job, layer, recompute); }
+
 double RecomputeWorkingSetBytes(const Job& job, int layer) {
   if (job.parallel.recompute != Recompute::kFull) return 0;
   return ActivationBytes(job, layer, Recompute::kNone);

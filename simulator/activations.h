@@ -23,6 +23,9 @@ struct ActivationTerm {
 // GPU, with the terms that make it up.
 std::vector<ActivationTerm> LayerActivationTerms(const Job& job, int layer);
 double LayerActivationBytes(const Job& job, int layer);
+// The same under an explicit recompute (a layer partial recompute leaves out
+// keeps what Recompute::kNone keeps).
+double LayerActivationBytes(const Job& job, int layer, Recompute recompute);
 
 // Working set of one layer rebuilt during backward under full recompute
 // (the layer's no-recompute activations), 0 otherwise.

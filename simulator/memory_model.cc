@@ -143,16 +143,18 @@ int64_t EstimateStage(const Job& job, const std::vector<int>& per_stage, int sta
   int first_layer = 0;
   for (int s = 0; s < stage; ++s) first_layer += per_stage[s];
   double per_micro_batch = 0, working_set = 0;
-  // A layer's bytes depend only on whether it is an MoE layer: two values, computed once.
-  double layer_bytes[2] = {-1, -1}, layer_working_set[2] = {-1, -1};
+  // A layer's bytes depend only on whether it is an MoE layer and whether it
+  // is recomputed (its place in its chunk): four values, computed once.
+  double layer_bytes[2][2] = {{-1, -1}, {-1, -1}}, layer_working_set[2] = {-1, -1};
+  const int chunk_layers = std::max(1, layers / p.vpp);
   for (int l = first_layer; l < first_layer + layers; ++l) {
     const int moe = m.IsMoeLayer(l);
-    if (layer_bytes[moe] < 0) {
-      layer_bytes[moe] = LayerActivationBytes(job, l);
-      layer_working_set[moe] = RecomputeWorkingSetBytes(job, l);
-    }
-    per_micro_batch += layer_bytes[moe];
-    working_set = std::max(working_set, layer_working_set[moe]);
+    const Recompute rc = LayerRecompute(p, (l - first_layer) % chunk_layers);
+    const int kept = rc != p.recompute;  // a layer partial recompute leaves out
+    if (layer_bytes[moe][kept] < 0) layer_bytes[moe][kept] = LayerActivationBytes(job, l, rc);
+    if (layer_working_set[moe] < 0) layer_working_set[moe] = RecomputeWorkingSetBytes(job, l);
+    per_micro_batch += layer_bytes[moe][kept];
+    if (!kept) working_set = std::max(working_set, layer_working_set[moe]);
   }
   const double sb = static_cast<double>(tr.seq) / p.cp * tr.micro_batch;
   const double sp = p.sp ? p.tp : 1;

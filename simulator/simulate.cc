@@ -58,7 +58,11 @@ std::vector<std::vector<LayerCost>> ChunkCosts(const Job& job, const CostModel& 
     const int s = vs % p.pp, c = vs / p.pp;
     const int n = stage_layers[s] / p.vpp;
     LayerCost& cost = out[s][c];
-    for (int l = first; l < first + n; ++l) cost += layer_cost(l);
+    for (int l = first; l < first + n; ++l) {
+      LayerCost layer = layer_cost(l);
+      if (LayerRecompute(p, l - first) == Recompute::kNone) layer.recompute = PassTime();
+      cost += layer;
+    }
     if (vs == 0) cost += cm.Embedding();
     if (vs == virtual_stages - 1) cost += cm.Head();
     if (vs + 1 < virtual_stages) cost.forward.pp_comm_s += cm.BlockingP2pTime();
@@ -199,7 +203,16 @@ double FlopsPerStep(const Job& job, bool hardware) {
   const FlopCounts f = CountFlops(job.model, job.training.seq);
   const double tokens = static_cast<double>(job.training.global_batch) * job.training.seq;
   double per_token = f.model_per_token();
-  if (hardware && job.parallel.recompute == Recompute::kFull) per_token += f.forward_per_token;
+  if (hardware && job.parallel.recompute == Recompute::kFull) {
+    // The share of layers recomputed (all, or the first recompute_layers of each chunk).
+    const ParallelConfig& p = job.parallel;
+    double recomputed = 0;
+    for (const int layers : job.StageLayers()) {
+      const int chunk = layers / p.vpp;
+      recomputed += p.vpp * (p.recompute_layers > 0 ? std::min(p.recompute_layers, chunk) : chunk);
+    }
+    per_token += f.forward_per_token * recomputed / job.model.num_layers;
+  }
   if (hardware && job.parallel.recompute == Recompute::kSelective) per_token += f.attention_forward_per_token;
   return per_token * tokens;
 }

@@ -79,6 +79,41 @@ TEST(Simulate, ShardedGradientsAreReducedEveryMicroBatch) {
   EXPECT_NEAR(zero2 - zero1, 3 * rs1, 1e-9 * zero2);
 }
 
+TEST(Simulate, PartialRecomputeLiesBetweenNoneAndFull) {
+  // llama2-7b, 32 layers over pp 4 (8 per stage, 4 per chunk with vpp 2).
+  Job j = MakeJob("llama2-7b", "dgx-h100", 2, 4, 2, 64, 1, 4096);
+  j.parallel.sp = true;
+  j.parallel.vpp = 2;
+  j.parallel.schedule = ScheduleKind::kInterleaved;
+  auto run = [&](Recompute rc, int layers) {
+    j.parallel.recompute = rc;
+    j.parallel.recompute_layers = layers;
+    return std::make_pair(Simulate(j).step_time_s, EstimateMemory(j).peak_bytes);
+  };
+  const auto none = run(Recompute::kNone, 0), full = run(Recompute::kFull, 0);
+  ASSERT_LT(none.first, full.first);
+  ASSERT_GT(none.second, full.second);
+  const auto one = run(Recompute::kFull, 1), three = run(Recompute::kFull, 3);
+  EXPECT_GT(one.first, none.first);  // fewer layers recomputed: faster, more memory
+  EXPECT_LT(one.first, three.first);
+  EXPECT_LT(three.first, full.first);
+  EXPECT_LT(one.second, none.second);
+  EXPECT_GT(one.second, three.second);
+  EXPECT_GT(three.second, full.second);
+  // Recomputing every layer of the 4-layer chunks is full recompute.
+  EXPECT_EQ(run(Recompute::kFull, 4), full);
+  EXPECT_EQ(run(Recompute::kFull, 9), full);
+  // Each chunk recomputes 1 of its 4 layers: hardware FLOPs count a quarter
+  // of full recompute's extra forward.
+  j.parallel.recompute = Recompute::kFull;
+  j.parallel.recompute_layers = 1;
+  const SimResult partial = Simulate(j);
+  j.parallel.recompute_layers = 0;
+  const SimResult all = Simulate(j);
+  EXPECT_NEAR(partial.hardware_flops - partial.model_flops, 0.25 * (all.hardware_flops - all.model_flops),
+              1e-9 * all.hardware_flops);
+}
+
 TEST(Simulate, OneF1BBubbleShrinksWithMicroBatches) {
   // Layers dominate; bubble share ~ (p-1)/(m+p-1) up to the embedding/head imbalance.
   Job j = MakeJob("gpt3-175b", "dgx-a100-80g", 8, 8, 1, 64, 1, 2048);

@@ -6,7 +6,8 @@
 // pp and dp (sequence parallel on, as Megatron-style tp) and picks what the
 // table leaves open at its best among the plans that fit in memory: virtual
 // stages (Meta interleaves), layer-to-stage maps (Meta's first and last stages
-// hold one layer fewer), micro-batch 1 or 2, recompute, ZeRO 0 or 1. Meta's
+// hold one layer fewer), micro-batch 1 or 2, recompute (full on the first
+// 1..7 layers of each chunk, or every layer), ZeRO 0 or 1. Meta's
 // sharding is FSDP-like (ZeRO-2-ish) with pp, which parallax does not model.
 // Printed: parallax's TFLOP/s per GPU and MFU (model FLOPs of
 // simulator/simulate.h) against the table's.
@@ -67,12 +68,14 @@ int main() {
       for (const auto& map : maps)
         for (int64_t mbs : {1, 2})
           for (Recompute rc : {Recompute::kNone, Recompute::kSelective, Recompute::kFull})
+            for (int partial = 0; partial <= (rc == Recompute::kFull ? 7 : 0); ++partial)
             for (int zero : {0, 1}) {
               Job j = base;
               j.parallel.vpp = vpp;
               j.parallel.schedule = vpp > 1 ? ScheduleKind::kInterleaved : ScheduleKind::k1F1B;
               j.parallel.stage_layers = map;
               j.parallel.recompute = rc;
+              j.parallel.recompute_layers = partial;
               j.parallel.zero = zero;
               j.training.micro_batch = mbs;
               try {
