@@ -32,11 +32,28 @@ const char* kReasonText[kNumReasons] = {
     "--schedule: zb-h1 needs pp >= 2",
     "--gbs: interleaved needs micro-batches divisible by pp",
 };
-enum Duplicate { kPp1Gpipe, kZeroNoDp, kNumDuplicates };
+enum Duplicate { kPp1Gpipe, kZeroNoDp, kPartialIsFull, kNumDuplicates };
 const char* kDuplicateText[kNumDuplicates] = {
     "pp 1: gpipe is 1f1b",
     "dp x cp 1: ZeRO stage shards nothing",
+    "partial recompute covering every layer of a chunk is full recompute",
 };
+
+// The recompute dimension: each recompute kind, and after full recompute its
+// partial variants (the first N layers of each chunk).
+struct RecomputeOption {
+  Recompute kind;
+  int layers;  // 0: every layer
+};
+std::vector<RecomputeOption> RecomputeOptions(const SpaceOptions& o) {
+  std::vector<RecomputeOption> out;
+  for (Recompute rc : o.recomputes) {
+    out.push_back({rc, 0});
+    if (rc == Recompute::kFull)
+      for (int n : o.partial_recompute_layers) out.push_back({rc, n});
+  }
+  return out;
+}
 
 
 }  // namespace
@@ -70,7 +87,10 @@ Space EnumerateSpace(const Job& base, const SpaceOptions& o) {
       if (model.moe.num_experts % e == 0) eps.push_back(e);
   }
   const int64_t n_ep = eps.size(), n_mbs = o.micro_batches.size();
-  const int64_t per_sp = static_cast<int64_t>(o.recomputes.size()) * o.schedules.size();
+  for (int n : o.partial_recompute_layers)
+    if (n < 1) throw SpecError("partial recompute layers: must be >= 1, got " + std::to_string(n));
+  const std::vector<RecomputeOption> recompute_options = RecomputeOptions(o);
+  const int64_t per_sp = static_cast<int64_t>(recompute_options.size()) * o.schedules.size();
   const int64_t per_zero = static_cast<int64_t>(o.sequence_parallel.size()) * per_sp;
   const int64_t per_micro_batch = static_cast<int64_t>(o.zero_stages.size()) * per_zero;
   const int64_t per_split = n_ep * n_mbs * per_micro_batch;
@@ -128,6 +148,10 @@ Space EnumerateSpace(const Job& base, const SpaceOptions& o) {
                 rejected[kPpEven] += per_split;
                 continue;
               }
+              const int min_chunk =
+                  (split_id < 0 ? L / pp
+                                : *std::min_element(space.splits[split_id].begin(), space.splits[split_id].end())) /
+                  vpp;
               for (int ep : eps) {
                 if ((dp * cp) % ep) {
                   rejected[kEpDpCp] += n_mbs * per_micro_batch;
@@ -153,7 +177,7 @@ Space EnumerateSpace(const Job& base, const SpaceOptions& o) {
                         rejected[kSpSeq] += per_sp;
                         continue;
                       }
-                      for (Recompute rc : o.recomputes) {
+                      for (const RecomputeOption& rc : recompute_options) {
                         for (ScheduleKind sched : o.schedules) {
                           const bool interleaved = sched == ScheduleKind::kInterleaved;
                           if (vpp > 1 && !interleaved) {
@@ -170,10 +194,13 @@ Space EnumerateSpace(const Job& base, const SpaceOptions& o) {
                             ++duplicates[kPp1Gpipe];
                           } else if (zero > 0 && dp * cp == 1) {
                             ++duplicates[kZeroNoDp];
+                          } else if (rc.layers > 0 && rc.layers >= min_chunk) {
+                            ++duplicates[kPartialIsFull];
                           } else {
                             Candidate c;
                             c.gpus = g, c.tp = tp, c.pp = pp, c.dp = dp, c.cp = cp, c.ep = ep, c.vpp = vpp;
-                            c.zero = zero, c.sp = sp, c.recompute = rc, c.schedule = sched;
+                            c.zero = zero, c.sp = sp, c.recompute = rc.kind, c.recompute_layers = rc.layers;
+                            c.schedule = sched;
                             c.micro_batch = mbs, c.split = split_id;
                             space.candidates.push_back(c);
                           }
@@ -203,6 +230,7 @@ void ApplyCandidate(const Space& space, const Candidate& c, Job* job) {
   ParallelConfig& p = job->parallel;
   p.tp = c.tp, p.pp = c.pp, p.dp = c.dp, p.cp = c.cp, p.ep = c.ep, p.vpp = c.vpp, p.zero = c.zero, p.sp = c.sp;
   p.recompute = c.recompute;
+  p.recompute_layers = c.recompute_layers;
   p.schedule = c.schedule;
   if (c.split < 0) {
     p.stage_layers.clear();

@@ -3,8 +3,8 @@
 // parallel, recompute and schedule. Enumeration checks core/validate.cc's rules
 // from the outermost dimension inwards, so a rule that fails early rejects the
 // whole subtree under it at once — counted by reason, never silently dropped.
-// Symmetric duplicates (pp 1: gpipe = 1f1b; dp x cp = 1: ZeRO shards nothing)
-// are counted and dropped too.
+// Symmetric duplicates (pp 1: gpipe = 1f1b; dp x cp = 1: ZeRO shards nothing;
+// partial recompute covering whole chunks = full) are counted and dropped too.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,10 @@ struct SpaceOptions {
   std::vector<int> zero_stages = {0, 1, 2, 3};
   std::vector<bool> sequence_parallel = {false, true};
   std::vector<Recompute> recomputes = {Recompute::kNone, Recompute::kSelective, Recompute::kFull};
+  // With full recompute in `recomputes`, also full recompute of only the first
+  // N layers of each chunk (ParallelConfig::recompute_layers) for these N; an N
+  // that covers every layer of the smallest chunk is full recompute (a duplicate).
+  std::vector<int> partial_recompute_layers = {1, 2, 4};
   std::vector<ScheduleKind> schedules = {ScheduleKind::kGPipe, ScheduleKind::k1F1B, ScheduleKind::kInterleaved,
                                          ScheduleKind::kZbH1};
 };
@@ -36,6 +40,7 @@ struct Candidate {
   int gpus = 0, tp = 1, pp = 1, dp = 1, cp = 1, ep = 1, vpp = 1, zero = 0;
   bool sp = false;
   Recompute recompute = Recompute::kNone;
+  int recompute_layers = 0;  // full recompute of the first N layers per chunk (0: all)
   ScheduleKind schedule = ScheduleKind::k1F1B;
   int64_t micro_batch = 1;
   int split = -1;  // -1: even split; else index into Space::splits

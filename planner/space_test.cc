@@ -4,6 +4,7 @@
 // or duplicate.
 #include "planner/space.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include <gtest/gtest.h>
@@ -27,12 +28,12 @@ Job SmallJob() {
   return job;
 }
 
-using Key = std::tuple<int, int, int, int, int, int, int, int, bool, int, int, int64_t, std::vector<int>>;
+using Key = std::tuple<int, int, int, int, int, int, int, int, bool, int, int, int, int64_t, std::vector<int>>;
 
 Key KeyOfJob(const Job& j) {
   const ParallelConfig& p = j.parallel;
   return {p.gpus(), p.tp, p.pp, p.dp, p.cp, p.ep, p.vpp, p.zero, p.sp, static_cast<int>(p.recompute),
-          static_cast<int>(p.schedule), j.training.micro_batch, p.stage_layers};
+          p.recompute_layers, static_cast<int>(p.schedule), j.training.micro_batch, p.stage_layers};
 }
 
 // Same dimension order as EnumerateSpace, but every configuration goes to ValidateJob.
@@ -51,6 +52,7 @@ std::vector<Key> FlatValid(const Job& base, const SpaceOptions& o, int64_t* size
                 for (int zero : o.zero_stages)
                   for (bool sp : o.sequence_parallel)
                     for (Recompute rc : o.recomputes)
+                      for (int partial = -1; partial < (rc == Recompute::kFull ? static_cast<int>(o.partial_recompute_layers.size()) : 0); ++partial)
                       for (ScheduleKind s : o.schedules) {
                         ++*size;
                         Job j = base;
@@ -58,6 +60,7 @@ std::vector<Key> FlatValid(const Job& base, const SpaceOptions& o, int64_t* size
                         p.tp = tp, p.cp = cp, p.pp = pp, p.vpp = vpp, p.zero = zero, p.sp = sp;
                         p.dp = std::max(1, g / (tp * cp * pp));
                         p.recompute = rc, p.schedule = s, p.stage_layers = split;
+                        p.recompute_layers = partial < 0 ? 0 : o.partial_recompute_layers[partial];
                         j.training.micro_batch = mbs;
                         if (p.gpus() != g) continue;  // gpus not divisible by tp x pp x cp
                         try {
@@ -65,7 +68,10 @@ std::vector<Key> FlatValid(const Job& base, const SpaceOptions& o, int64_t* size
                         } catch (const SpecError&) {
                           continue;
                         }
-                        if ((pp == 1 && s == ScheduleKind::kGPipe) || (zero > 0 && p.dp * cp == 1)) {
+                        const auto stages = j.StageLayers();
+                        const int min_chunk = *std::min_element(stages.begin(), stages.end()) / vpp;
+                        if ((pp == 1 && s == ScheduleKind::kGPipe) || (zero > 0 && p.dp * cp == 1) ||
+                            (p.recompute_layers > 0 && p.recompute_layers >= min_chunk)) {
                           ++*duplicates;
                           continue;
                         }

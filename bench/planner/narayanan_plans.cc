@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
     era.space.zero_stages = {0};
     era.space.sequence_parallel = {false};
     era.space.recomputes = {Recompute::kFull};
+    era.space.partial_recompute_layers = {};  // --recompute-method block came in 2022
     era.space.schedules = {ScheduleKind::k1F1B, ScheduleKind::kInterleaved};
     era.space.uneven_stages = false;  // Megatron-LM 2021 asserted layers % pp == 0
     era.top_k = 1;
