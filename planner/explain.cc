@@ -43,7 +43,7 @@ std::string ConfigLabel(const Job& job) {
   s += ", mbs " + S(job.training.micro_batch) + ", zero " + S(p.zero);
   if (p.sp) s += ", sp";
   s += ", " + NameOf(RecomputeNames(), p.recompute) + " recompute";
-  if (p.recompute == Recompute::kFull && p.recompute_layers > 0) s += " of " + S(p.recompute_layers) + " layers per chunk";
+  if (p.recompute == Recompute::kFull && p.recompute_layers > 0) s += " (first " + S(p.recompute_layers) + " per chunk)";
   if (p.pp > 1) s += ", " + NameOf(ScheduleNames(), p.schedule);
   return s;
 }
