@@ -75,8 +75,9 @@ NoFit ExplainNoFit(const Job& base, const SearchOptions& o, const Evaluator& ev,
   nf.limit_bytes = limit;
   auto verdict = [&](int64_t bytes) { return GiBText(bytes) + (bytes <= limit ? ", fits" : ", still too much"); };
   Job variant = nf.closest;
-  if (variant.parallel.recompute != Recompute::kFull) {
+  if (variant.parallel.recompute != Recompute::kFull || variant.parallel.recompute_layers > 0) {
     variant.parallel.recompute = Recompute::kFull;
+    variant.parallel.recompute_layers = 0;  // every layer
     nf.advice.push_back("recompute full: " + verdict(ev.peak_memory_bytes(variant)));
   }
   if (variant.training.micro_batch > 1) {
