@@ -158,7 +158,7 @@ std::string EmitTorchtitan(const Job& job) {
          "\"\n";
   if (p.recompute == Recompute::kFull && p.recompute_layers > 0) {
     out += "# parallax recomputes only the first " + S(p.recompute_layers) +
-           " layers of each stage; torchtitan's layer-level choice is mode = \"selective\" with selective_ac_option = "
+           " layers of each model chunk; torchtitan's layer-level choice is mode = \"selective\" with selective_ac_option = "
            "\"k\" (every k-th layer)\n";
   }
   out += "\n[training]\nlocal_batch_size = " + S(t.global_batch / p.dp) + "\nglobal_batch_size = " + S(t.global_batch) +

@@ -171,6 +171,14 @@ TEST(Space, ImpossibleRequestsAreOneLineErrors) {
   }
   o.gpus = {};
   EXPECT_THROW(EnumerateSpace(base, o), SpecError);
+  o.gpus = {4};
+  o.partial_recompute_layers = {2, 0};
+  try {
+    EnumerateSpace(base, o);
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(std::string(e.what()), "partial recompute layers: must be >= 1, got 0");
+  }
 }
 
 }  // namespace
