@@ -50,8 +50,9 @@ StageParams ParamsOnStage(const Job& job, const std::vector<int>& per_stage, int
   }
   const double vocab_h = static_cast<double>(PaddedVocab(job)) * m.hidden / t;
   if (stage == 0) {
-    out.dense += vocab_h;  // word embeddings, vocab-parallel
-    if (m.position == Position::kLearned) out.dense += static_cast<double>(m.max_seq) * m.hidden;
+    out.embedding = vocab_h;  // word embeddings, vocab-parallel
+    if (m.position == Position::kLearned) out.embedding += static_cast<double>(m.max_seq) * m.hidden;
+    out.dense += out.embedding;
   }
   if (stage == p.pp - 1) {
     out.dense += m.norm == Norm::kLayerNorm ? 2 * m.hidden : m.hidden;

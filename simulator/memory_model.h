@@ -66,6 +66,7 @@ struct StageParams {
   double dense = 0;
   double expert = 0;
   double largest_layer = 0;  // for ZeRO-3 gathers
+  double embedding = 0;      // word (+ position) embeddings: stage 0, needed before its first layer
 };
 StageParams ParamsOnStage(const Job& job, int stage);
 StageParams ParamsOnStage(const Job& job, const std::vector<int>& stage_layers, int stage);  // map resolved

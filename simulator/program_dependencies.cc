@@ -166,7 +166,7 @@ DependencyLists DataDependencyLists(const Program& program) {
           (l.gather_tail < 0 ? l.gather_head : next_gather[l.gather_tail]) = idx;
           l.gather_tail = idx;
         } else {
-          add(last_opt);
+          add(last_opt);  // ZeRO-1/2's gather after the step; ZeRO-3's first-gather rest: none yet
         }
         break;
     }

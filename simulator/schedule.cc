@@ -10,7 +10,9 @@
 // (finalize_model_grads); then the optimizer step, then (ZeRO-1/2, distributed
 // optimizer) the parameter all-gather. ZeRO-3 follows DeepSpeed's/FSDP's
 // parameter prefetch: each F and B of a chunk needs that chunk's full
-// parameters, gathered on the DP stream one compute instruction ahead.
+// parameters, gathered on the DP stream one compute instruction ahead; the
+// stage's first compute waits only for its first layer's share (they gather
+// layer by layer), the rest of that gather running under it.
 // ZeRO-2/3 keep only their 1/dp shard of the gradients, so, as DeepSpeed's
 // ZeRO-2/3 and FSDP do, every micro-batch's backward reduce-scatters its
 // gradients (ZeRO-0/1 accumulate full gradients and reduce once per step).
@@ -20,6 +22,7 @@
 // planner's searches keep overlap on).
 #include "simulator/schedule.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -138,6 +141,11 @@ class StageBuilder {
 
   // ZeRO-3: before each compute instruction, gather the parameters for the
   // next one that needs them (F, B part 0, BI), so the gather overlaps compute.
+  // Nothing runs before the stage's first compute, so its gather is split as
+  // FSDP / DeepSpeed gather layer by layer: it waits only for the head (its
+  // first layer, the embedding on stage 0: part 0 of 2); the rest (part 1,
+  // micro-batch -1: nothing waits on it) runs under that compute, ahead of the
+  // next gather on the DP stream.
   void InsertZero3Gathers() {
     std::vector<int> compute;
     for (size_t i = 0; i < program_.instructions.size(); ++i)
@@ -156,7 +164,19 @@ class StageBuilder {
     for (size_t i = 0; i < program_.instructions.size(); ++i) {
       const Instruction& in = program_.instructions[i];
       if (next_compute < compute.size() && compute[next_compute] == static_cast<int>(i)) {
-        if (next_compute == 0 && needs_params(in)) out.push_back(gather_for(in));
+        if (next_compute == 0 && needs_params(in)) {
+          const int64_t whole = spec_.param_bytes_per_chunk, first = spec_.param_bytes_first_gather;
+          const int64_t head = first > 0 ? std::min(whole, first) : whole;
+          Instruction ag = gather_for(in);
+          ag.part = 0;
+          ag.num_parts = 2;
+          ag.bytes = head;
+          out.push_back(ag);
+          ag.part = 1;
+          ag.micro_batch = -1;
+          ag.bytes = whole - head;
+          out.push_back(ag);
+        }
         if (next_compute + 1 < compute.size()) {
           const Instruction& ahead = program_.instructions[compute[next_compute + 1]];
           if (needs_params(ahead)) out.push_back(gather_for(ahead));

@@ -38,6 +38,9 @@ struct ScheduleSpec {
   int grad_buckets_per_chunk = 1;    // buckets per chunk (and parts of the split backward)
   int64_t grad_bytes_per_chunk = 0;  // gradient bytes of one chunk on one rank
   int64_t param_bytes_per_chunk = 0; // parameter bytes of one chunk (all-gathered size)
+  // ZeRO-3: bytes the stage's first compute needs before it can start (its
+  // first layer, with the embedding on stage 0); 0 = the whole chunk.
+  int64_t param_bytes_first_gather = 0;
 };
 
 // A spec with the pipeline fields set and no data parallelism.

@@ -13,6 +13,7 @@
 
 #include "gtest/gtest.h"
 #include "simulator/program_check.h"
+#include "simulator/program_dependencies.h"
 #include "simulator/program_inflight.h"
 #include "simulator/schedule_order.h"
 
@@ -178,14 +179,15 @@ TEST(Schedule, DataParallelCollectivesByZeroStage) {
         EXPECT_EQ(d.count[reduce], reductions * spec.vpp * 3) << "zero " << zero;
         EXPECT_EQ(d.bytes[reduce], reductions * spec.vpp * spec.grad_bytes_per_chunk) << "zero " << zero;
         EXPECT_EQ(d.count[other], 0);
+        // ZeRO-3: one gather per F and B, the first split into head + rest.
         const int gathers = zero == 1 || zero == 2 ? spec.vpp * 3
-                            : zero == 3            ? 2 * spec.vpp * spec.micro_batches
+                            : zero == 3            ? 2 * spec.vpp * spec.micro_batches + 1
                                                    : 0;
         EXPECT_EQ(d.count[OpKind::kParamAllGather], gathers) << "zero " << zero;
         if (zero == 1 || zero == 2) {
           EXPECT_EQ(d.bytes[OpKind::kParamAllGather], spec.vpp * spec.param_bytes_per_chunk);
         } else if (zero == 3) {
-          EXPECT_EQ(d.bytes[OpKind::kParamAllGather], gathers * spec.param_bytes_per_chunk);
+          EXPECT_EQ(d.bytes[OpKind::kParamAllGather], (gathers - 1) * spec.param_bytes_per_chunk);
         }
       }
     }
@@ -226,28 +228,55 @@ TEST(Schedule, OverlappedReductionFollowsItsPartOfTheLastBackward) {
 
 TEST(Schedule, ZeroThreeGathersOneComputeAhead) {
   // 1F1B without split backwards: every compute instruction needs the chunk's
-  // parameters, so the AG before compute #i gathers for compute #i+1 (the very
-  // first AG gathers for compute #0).
+  // parameters, so the AG before compute #i gathers for compute #i+1. The very
+  // first gather, for compute #0, is split: compute #0 waits for its head (the
+  // first layer: 23 of 123 bytes) only; the rest (100 bytes, micro-batch -1)
+  // runs under compute #0 on the DP stream, ahead of the gather for #1.
   ScheduleSpec spec = Spec(ProgramSchedule::k1F1B, 3, 5);
   spec.dp = 4;
   spec.zero_stage = 3;
   spec.param_bytes_per_chunk = 123;
+  spec.param_bytes_first_gather = 23;
   for (const Program& p : GeneratePrograms(spec)) {
-    std::vector<const Instruction*> compute;
-    std::vector<std::pair<const Instruction*, int>> gathers;  // (AG, computes before it)
-    for (const Instruction& in : p.instructions) {
-      if (in.op == OpKind::kParamAllGather) gathers.push_back({&in, static_cast<int>(compute.size())});
-      if (IsComputeOp(in.op)) compute.push_back(&in);
+    std::vector<int> compute;
+    std::vector<std::pair<int, int>> gathers;  // (AG index, computes before it)
+    for (size_t i = 0; i < p.instructions.size(); ++i) {
+      const Instruction& in = p.instructions[i];
+      if (in.op == OpKind::kParamAllGather) gathers.push_back({static_cast<int>(i), static_cast<int>(compute.size())});
+      if (IsComputeOp(in.op)) compute.push_back(static_cast<int>(i));
     }
-    ASSERT_EQ(static_cast<int>(gathers.size()), 2 * spec.micro_batches);
-    for (size_t k = 0; k < gathers.size(); ++k) {
-      const int target = k == 0 ? 0 : gathers[k].second + 1;
+    ASSERT_EQ(static_cast<int>(gathers.size()), 2 * spec.micro_batches + 1);
+    const Instruction& head = p.instructions[gathers[0].first];
+    const Instruction& rest = p.instructions[gathers[1].first];
+    EXPECT_EQ(head.bytes, 23);
+    EXPECT_EQ(head.part, 0);
+    EXPECT_EQ(head.num_parts, 2);
+    EXPECT_EQ(head.micro_batch, p.instructions[compute[0]].micro_batch);
+    EXPECT_EQ(rest.bytes, 100);
+    EXPECT_EQ(rest.part, 1);
+    EXPECT_EQ(rest.micro_batch, -1);
+    EXPECT_LT(gathers[1].first, gathers[2].first);  // ahead of the next gather on the DP stream
+    const auto deps = DataDependencies(p);
+    const auto& first_deps = deps[compute[0]];
+    EXPECT_NE(std::find(first_deps.begin(), first_deps.end(), gathers[0].first), first_deps.end());
+    EXPECT_EQ(std::find(first_deps.begin(), first_deps.end(), gathers[1].first), first_deps.end());
+    for (size_t k = 2; k < gathers.size(); ++k) {
+      const int target = gathers[k].second + 1;
       ASSERT_LT(target, static_cast<int>(compute.size()));
-      EXPECT_EQ(gathers[k].first->bytes, 123);
-      EXPECT_EQ(gathers[k].first->chunk, compute[target]->chunk);
-      EXPECT_EQ(gathers[k].first->micro_batch, compute[target]->micro_batch);
+      const Instruction& ag = p.instructions[gathers[k].first];
+      EXPECT_EQ(ag.bytes, 123);
+      EXPECT_EQ(ag.chunk, p.instructions[compute[target]].chunk);
+      EXPECT_EQ(ag.micro_batch, p.instructions[compute[target]].micro_batch);
+      const auto& d = deps[compute[target]];
+      EXPECT_NE(std::find(d.begin(), d.end(), gathers[k].first), d.end()) << "compute #" << target;
     }
   }
+  // Without a first-gather size the head is the whole chunk and the rest empty.
+  spec.param_bytes_first_gather = 0;
+  const Program p = GeneratePrograms(spec)[0];
+  int seen = 0;
+  for (const Instruction& in : p.instructions)
+    if (in.op == OpKind::kParamAllGather && seen++ < 2) EXPECT_EQ(in.bytes, seen == 1 ? 123 : 0);
 }
 
 TEST(Schedule, InvalidSpecsThrowOneLineNamingTheRule) {

@@ -77,6 +77,7 @@ struct Plan {
   std::vector<double> optimizer_s;
   double p2p_s = 0;
   std::vector<double> chunk_params;  // parameters of one chunk on one GPU, per stage
+  std::vector<double> first_params;  // what a stage's first compute needs first: a layer (+ the embedding)
 };
 
 Plan MakePlan(const Job& job, const CostModel& cm) {
@@ -88,6 +89,7 @@ Plan MakePlan(const Job& job, const CostModel& cm) {
   for (int s = 0; s < p.pp; ++s) {
     const StageParams sp = ParamsOnStage(job, s);
     plan.chunk_params.push_back((sp.dense + sp.expert) / p.vpp);
+    plan.first_params.push_back(std::min(plan.chunk_params.back(), sp.largest_layer + sp.embedding));
   }
   return plan;
 }
@@ -107,6 +109,7 @@ ScheduleSpec SpecOf(const Job& job, const CostModel& cm, const Plan& plan) {
       std::clamp(static_cast<int>(std::ceil(plan.chunk_params[0] / kBucketParams)), 1, kMaxBucketsPerChunk);
   spec.grad_bytes_per_chunk = static_cast<int64_t>(plan.chunk_params[0] * cm.GradBytesPerParam());
   spec.param_bytes_per_chunk = static_cast<int64_t>(plan.chunk_params[0] * cm.ParamBytesPerParam());
+  spec.param_bytes_first_gather = static_cast<int64_t>(plan.first_params[0] * cm.ParamBytesPerParam());
   return spec;
 }
 
@@ -120,6 +123,7 @@ MessageBytes BytesOf(const Plan& plan, const CostModel& cm, const ScheduleSpec& 
     b.grad.push_back(static_cast<int64_t>(params * cm.GradBytesPerParam()));
     b.param.push_back(static_cast<int64_t>(params * cm.ParamBytesPerParam()));
   }
+  for (const double params : plan.first_params) b.param_first.push_back(static_cast<int64_t>(params * cm.ParamBytesPerParam()));
   return b;
 }
 
@@ -223,6 +227,10 @@ int64_t MessageBytes::Of(int stage, const Instruction& in) const {
   if (in.stream == Stream::kP2p) return p2p;
   if (in.stream != Stream::kDataParallel) return in.bytes;
   const int64_t total = in.op == OpKind::kParamAllGather ? param[stage] : grad[stage];
+  if (in.op == OpKind::kParamAllGather && in.num_parts == 2) {  // ZeRO-3's first gather: head, then the rest
+    const int64_t head = std::min(total, param_first[stage]);
+    return in.part == 0 ? head : total - head;
+  }
   if (in.bucket < 0) return total;
   const int n = grad_buckets_per_chunk;  // as the generator splits them
   return total / n + (in.bucket < total % n ? 1 : 0);

@@ -43,6 +43,7 @@ struct MessageBytes {
   int64_t p2p = 0;                   // every send/receive: one micro-batch's activation (or its gradient)
   int grad_buckets_per_chunk = 1;    // a chunk's gradients / parameters split into this many buckets
   std::vector<int64_t> grad, param;  // per stage: one chunk's gradient / parameter bytes
+  std::vector<int64_t> param_first;  // per stage: ZeRO-3's first gather (ScheduleSpec::param_bytes_first_gather)
   // This job's payload of `in` on `stage` (p2p and DP instructions; else in.bytes).
   int64_t Of(int stage, const Instruction& in) const;
 };

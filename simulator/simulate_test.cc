@@ -79,6 +79,33 @@ TEST(Simulate, ShardedGradientsAreReducedEveryMicroBatch) {
   EXPECT_NEAR(zero2 - zero1, 3 * rs1, 1e-9 * zero2);
 }
 
+TEST(Simulate, ZeroThreeWaitsOnlyForTheFirstLayersGatherAtTheStart) {
+  // ZeRO-3, pp 1, dp 8: the first forward starts once its head gather (the
+  // embedding and the first layer, as FSDP / DeepSpeed gather layer by layer)
+  // is done, not the whole model's; the rest of that gather (sized so that the
+  // two add up to the model's parameters) runs under the forward.
+  Job j = MakeJob("gpt-350m", "dgx-a100-80g", 1, 1, 8, 32, 1, 1024);
+  j.parallel.zero = 3;
+  const SimResult r = Simulate(j);
+  const Program program = r.ProgramOf(0);
+  const auto& ins = program.instructions;
+  int first_compute = -1, head = -1, rest = -1;
+  for (int i = 0; i < static_cast<int>(ins.size()) && first_compute < 0; ++i) {
+    if (ins[i].op == OpKind::kParamAllGather && ins[i].num_parts == 2) (ins[i].part == 0 ? head : rest) = i;
+    if (IsComputeOp(ins[i].op)) first_compute = i;
+  }
+  ASSERT_GE(head, 0);
+  ASSERT_GE(rest, 0);
+  const StageParams sp = ParamsOnStage(j, 0);
+  EXPECT_EQ(ins[head].bytes, static_cast<int64_t>((sp.largest_layer + sp.embedding) * 2));
+  EXPECT_EQ(ins[head].bytes + ins[rest].bytes, static_cast<int64_t>((sp.dense + sp.expert) * 2));
+  const CostModel cm(j);
+  const double head_s = cm.DpTime(OpKind::kParamAllGather, ins[head].bytes);
+  EXPECT_NEAR(r.timeline.start_s(0, first_compute), head_s, 1e-12);
+  EXPECT_LT(head_s, 0.25 * cm.DpTime(OpKind::kParamAllGather, ins[head].bytes + ins[rest].bytes));
+  EXPECT_NEAR(r.timeline.start_s(0, rest), head_s, 1e-12);  // right behind the head on the DP stream
+}
+
 TEST(Simulate, PartialRecomputeLiesBetweenNoneAndFull) {
   // llama2-7b, 32 layers over pp 4 (8 per stage, 4 per chunk with vpp 2).
   Job j = MakeJob("llama2-7b", "dgx-h100", 2, 4, 2, 64, 1, 4096);
