@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/gpu_prediction.h"
 #include "cli/simulate_command.h"
 #include "cli/stdout_result.h"
 #include "simulator/memory_model.h"
@@ -91,10 +92,10 @@ int RunGpuBackend(const Job& job, const GpuRunFlags& f) {
   }
   // Predicted: `parallax simulate` of the same job on the job's cluster profile
   // (use --cluster h200x4-measured, or a profile of this machine), with the
-  // memory this runtime keeps rather than Megatron's activation layout.
-  Job predicted_job = job;
-  predicted_job.training.activation_layout = ActivationLayout::kParallaxGpu;
-  const SimResult sim = Simulate(predicted_job);
+  // memory this runtime keeps rather than Megatron's activation layout and its
+  // own attention kernel's rates (gpu_prediction.h).
+  const Job predicted_job = GpuRunJob(job);
+  const SimResult sim = PredictGpuRun(job);
   const MemoryReport mem = EstimateMemory(predicted_job);
   const double mfu = r0["mfu_countflops"].get<double>();
   auto rel = [](double measured, double predicted) { return (predicted - measured) / measured; };
