@@ -275,8 +275,10 @@ TEST(Schedule, ZeroThreeGathersOneComputeAhead) {
   spec.param_bytes_first_gather = 0;
   const Program p = GeneratePrograms(spec)[0];
   int seen = 0;
-  for (const Instruction& in : p.instructions)
-    if (in.op == OpKind::kParamAllGather && seen++ < 2) EXPECT_EQ(in.bytes, seen == 1 ? 123 : 0);
+  for (const Instruction& in : p.instructions) {
+    if (in.op != OpKind::kParamAllGather || seen++ >= 2) continue;
+    EXPECT_EQ(in.bytes, seen == 1 ? 123 : 0);
+  }
 }
 
 TEST(Schedule, InvalidSpecsThrowOneLineNamingTheRule) {

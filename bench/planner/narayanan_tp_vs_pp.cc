@@ -16,8 +16,6 @@
 #include <vector>
 
 #include "bench/simulator/narayanan_2021.h"
-#include "core/cluster_io.h"
-#include "core/model_io.h"
 #include "core/units.h"
 #include "simulator/memory_model.h"
 #include "simulator/simulate.h"
@@ -25,13 +23,6 @@
 using namespace parallax;
 
 int main() {
-  ModelSpec m = ResolveModel("narayanan-18.4b");  // the paper's GPT layer: LayerNorm, GeLU 4h, biases, tied embeddings
-  m.name = "narayanan-162.2b";
-  m.num_layers = 32;
-  m.hidden = 20480;
-  m.heads = m.kv_heads = 128;
-  m.head_dim = 160;
-  m.ffn_hidden = 4 * m.hidden;
   int peaks_at_tp8 = 0;
   for (int64_t gbs : {32, 128}) {
     std::printf("\n### batch %lld, 64 GPUs, micro-batch 1, 1F1B\n\n", static_cast<long long>(gbs));
@@ -39,14 +30,7 @@ int main() {
     std::printf("|---|---|---|---|---|---|---|---|\n");
     std::vector<std::pair<double, int>> by_throughput;
     for (int tp : {2, 4, 8, 16, 32}) {
-      Job j;
-      j.model = m;
-      j.cluster = ResolveCluster("dgx-a100-80g");
-      j.training = {gbs, 2048, 1, Precision::kFp16Mixed};
-      j.parallel.tp = tp;
-      j.parallel.pp = 64 / tp;
-      j.parallel.dp = 1;
-      ApplyMegatron2021(&j);
+      const Job j = NarayananTpVsPpJob(tp, gbs);
       const SimResult r = Simulate(j);
       const double tflops = NarayananFlopsPerStep(j) / r.step_time_s / 64 / 1e12;
       const StepBreakdown& b = r.breakdown;

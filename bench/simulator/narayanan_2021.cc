@@ -49,6 +49,24 @@ Job NarayananPaperJob(const NarayananRow& r) {
   return j;
 }
 
+Job NarayananTpVsPpJob(int tp, int64_t global_batch) {
+  Job j;
+  j.model = ResolveModel("narayanan-18.4b");  // the paper's GPT layer: LayerNorm, GeLU 4h, biases, tied embeddings
+  j.model.name = "narayanan-162.2b";
+  j.model.num_layers = 32;
+  j.model.hidden = 20480;
+  j.model.heads = j.model.kv_heads = 128;
+  j.model.head_dim = 160;
+  j.model.ffn_hidden = 4 * j.model.hidden;
+  j.cluster = ResolveCluster("dgx-a100-80g");
+  j.training = {global_batch, 2048, 1, Precision::kFp16Mixed};
+  j.parallel.tp = tp;
+  j.parallel.pp = 64 / tp;
+  j.parallel.dp = 1;
+  ApplyMegatron2021(&j);
+  return j;
+}
+
 double NarayananFlopsPerStep(const Job& j) {
   const double B = j.training.global_batch, s = j.training.seq, l = j.model.num_layers, h = j.model.hidden,
                V = j.model.vocab;

@@ -36,6 +36,12 @@ void ApplyMegatron2021(Job* job);
 // The row's job as described above.
 Job NarayananPaperJob(const NarayananRow& row);
 
+// §5.4.1 ("Tensor versus Pipeline Parallelism", Figure 13): the 162.2B GPT
+// (32 layers, hidden 20480, 128 heads, seq 2048) on 64 GPUs, tp x pp = 64,
+// dp 1, micro-batch 1, 1F1B, Megatron-LM 2021's settings. The paper measured
+// the peak at tp 8 (the GPUs of one node) for batch 32 and 128.
+Job NarayananTpVsPpJob(int tp, int64_t global_batch);
+
 // The paper's FLOPs per step (full recompute counted): 96·B·s·l·h²(1 + s/6h + V/16lh).
 double NarayananFlopsPerStep(const Job& job);
 
