@@ -49,15 +49,20 @@ Job NarayananPaperJob(const NarayananRow& r) {
   return j;
 }
 
+ModelSpec Gpt2021Model(const char* name, int layers, int64_t hidden, int heads) {
+  ModelSpec m = ResolveModel("narayanan-18.4b");  // the family's layer: LayerNorm, GeLU 4h, biases, tied embeddings
+  m.name = name;
+  m.num_layers = layers;
+  m.hidden = hidden;
+  m.heads = m.kv_heads = heads;
+  m.head_dim = hidden / heads;
+  m.ffn_hidden = 4 * hidden;
+  return m;
+}
+
 Job NarayananTpVsPpJob(int tp, int64_t global_batch) {
   Job j;
-  j.model = ResolveModel("narayanan-18.4b");  // the paper's GPT layer: LayerNorm, GeLU 4h, biases, tied embeddings
-  j.model.name = "narayanan-162.2b";
-  j.model.num_layers = 32;
-  j.model.hidden = 20480;
-  j.model.heads = j.model.kv_heads = 128;
-  j.model.head_dim = 160;
-  j.model.ffn_hidden = 4 * j.model.hidden;
+  j.model = Gpt2021Model("narayanan-162.2b", 32, 20480, 128);
   j.cluster = ResolveCluster("dgx-a100-80g");
   j.training = {global_batch, 2048, 1, Precision::kFp16Mixed};
   j.parallel.tp = tp;

@@ -36,6 +36,10 @@ void ApplyMegatron2021(Job* job);
 // The row's job as described above.
 Job NarayananPaperJob(const NarayananRow& row);
 
+// A GPT of the paper's family (LayerNorm, GeLU 4h FFN, learned positions,
+// biases, dropout 0.1, tied embeddings, vocab 51200, seq 2048) of this size.
+ModelSpec Gpt2021Model(const char* name, int layers, int64_t hidden, int heads);
+
 // §5.4.1 ("Tensor versus Pipeline Parallelism", Figure 13): the 162.2B GPT
 // (32 layers, hidden 20480, 128 heads, seq 2048) on 64 GPUs, tp x pp = 64,
 // dp 1, micro-batch 1, 1F1B, Megatron-LM 2021's settings. The paper measured
