@@ -6,6 +6,7 @@
 #include "core/cluster_io.h"
 #include "core/errors.h"
 #include "core/model_io.h"
+#include "core/test_job.h"
 
 namespace parallax {
 namespace {
@@ -22,13 +23,7 @@ void ExpectRefusedNamingKey(nlohmann::json doc, const char* section, const char*
 }
 
 TEST(PlanJson, RoundTripsExactly) {
-  Job j;
-  j.model = ResolveModel("llama3-405b");
-  j.cluster = ResolveCluster("dgx-h100");
-  j.training = {2048, 8192, 1, Precision::kBf16Mixed};
-  j.parallel.tp = 8;
-  j.parallel.pp = 16;
-  j.parallel.dp = 128;
+  Job j = MakeJob("llama3-405b", "dgx-h100", 8, 16, 128, 2048, 1, 8192);
   j.parallel.sp = true;
   j.parallel.zero = 1;
   j.parallel.recompute = Recompute::kSelective;
@@ -59,11 +54,7 @@ TEST(PlanJson, OverlapSwitchesRoundTripAndDefaultOn) {
 }
 
 TEST(PlanJson, PartialRecomputeRoundTripsAndBadValuesNameTheKey) {
-  Job j;
-  j.model = ResolveModel("llama2-7b");
-  j.cluster = ResolveCluster("dgx-h100");
-  j.training = {64, 4096, 1, Precision::kBf16Mixed};
-  j.parallel.dp = 64;
+  Job j = MakeJob("llama2-7b", "dgx-h100", 1, 1, 64, 64, 1, 4096);
   j.parallel.recompute = Recompute::kFull;
   nlohmann::json doc = JobToJson(j);
   EXPECT_FALSE(doc["parallel"].contains("recompute_layers"));  // 0 (every layer) is not written

@@ -7,17 +7,13 @@
 
 #include "core/cluster_io.h"
 #include "core/model_io.h"
+#include "core/test_job.h"
 
 namespace parallax {
 namespace {
 
 TEST(Trace, OneEventPerInstructionInMicroseconds) {
-  Job j;
-  j.model = ResolveModel("gpt-350m");
-  j.cluster = ResolveCluster("dgx-a100-80g");
-  j.training = {16, 1024, 1, Precision::kBf16Mixed};
-  j.parallel.pp = 2;
-  j.parallel.dp = 2;
+  const Job j = MakeJob("gpt-350m", "dgx-a100-80g", 1, 2, 2, 16, 1, 1024);
   const SimResult r = Simulate(j);
   const nlohmann::json t = TraceJson(r);
   size_t instructions = 0;
